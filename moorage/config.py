@@ -1,0 +1,301 @@
+"""Every configuration option of Moorage, declared once.
+
+Section and option names follow Magnum's wherever Magnum has the option, so an
+operator's knowledge (and much of an existing magnum.conf) carries over. Every
+default lets ``moorage serve`` run with no configuration file at all.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterable, Sequence
+
+from oslo_config import cfg
+
+CONF = cfg.CONF
+
+_STATE_DEFAULT = os.path.join(os.path.expanduser("~"), ".local", "share", "moorage")
+
+default_opts = [
+    cfg.StrOpt(
+        "host",
+        default=socket.gethostname(),
+        sample_default="<hostname>",
+        help="Name of this node; identifies the conductor in mservices and notifications.",
+    ),
+    cfg.StrOpt(
+        "state_path",
+        default=_STATE_DEFAULT,
+        sample_default="~/.local/share/moorage",
+        help="Directory for the embedded SQLite database, generated secrets and caches.",
+    ),
+    cfg.StrOpt(
+        "auth_strategy",
+        default="noauth",
+        choices=[
+            ("noauth", "every request acts as an admin of [noauth] project_id"),
+            ("http_basic", "htpasswd users mapped to projects and roles"),
+            ("keystone", "Keystone tokens through keystonemiddleware"),
+        ],
+        help="How API requests are authenticated.",
+    ),
+    cfg.StrOpt(
+        "transport_url",
+        secret=True,
+        help="Message bus URL. Unset means the in-process bus (embedded mode); "
+        "rabbit://... selects AMQP.",
+    ),
+    cfg.BoolOpt(
+        "periodic_enable",
+        default=True,
+        help="Run the conductor's periodic tasks (status sync, health, heartbeat).",
+    ),
+    cfg.IntOpt(
+        "periodic_interval_max",
+        default=60,
+        min=1,
+        help="Longest idle time, in seconds, between two runs of the periodic tasks.",
+    ),
+    cfg.IntOpt(
+        "service_down_time",
+        default=180,
+        min=1,
+        help="Seconds without a heartbeat after which a conductor is shown as down.",
+    ),
+    cfg.IntOpt(
+        "status_sync_interval",
+        default=10,
+        min=1,
+        help="Seconds between two polls of clusters whose operation is in progress.",
+    ),
+]
+
+api_opts = [
+    cfg.HostAddressOpt("host", default="127.0.0.1", help="Address the API listens on."),
+    cfg.PortOpt("port", default=9511, help="Port the API listens on."),
+    cfg.IntOpt("max_limit", default=1000, min=1, help="Largest page a collection returns."),
+    cfg.IntOpt("workers", default=1, min=1, help="Number of API worker processes."),
+    cfg.BoolOpt(
+        "allow_remote_noauth",
+        default=False,
+        help="Let the API listen on a non-loopback address while auth_strategy is noauth. "
+        "Off by default because noauth makes every caller an admin.",
+    ),
+]
+
+database_opts = [
+    cfg.StrOpt(
+        "connection",
+        secret=True,
+        help="SQLAlchemy URL of the database. Unset means a SQLite file under state_path.",
+    ),
+    cfg.IntOpt("max_pool_size", default=10, min=1, help="Connections kept in the pool."),
+    cfg.IntOpt("pool_timeout", default=10, min=1, help="Seconds to wait for a free connection."),
+]
+
+noauth_opts = [
+    cfg.StrOpt("project_id", default="default", help="Project that noauth requests act in."),
+    cfg.StrOpt("user_id", default="admin", help="User that noauth requests act as."),
+]
+
+http_basic_opts = [
+    cfg.StrOpt(
+        "auth_file",
+        default="/etc/moorage/htpasswd",
+        help="htpasswd file with bcrypt password hashes (htpasswd -B).",
+    ),
+    cfg.StrOpt(
+        "projects_file",
+        default="/etc/moorage/users.yaml",
+        help="YAML file mapping each user to its project_id and roles.",
+    ),
+]
+
+conductor_opts = [
+    cfg.StrOpt("topic", default="magnum-conductor", help="RPC topic the conductors listen on."),
+    cfg.IntOpt(
+        "workers",
+        default=4,
+        min=1,
+        help="Operations one conductor runs at the same time (thread pool size).",
+    ),
+]
+
+drivers_opts = [
+    cfg.ListOpt("disabled_drivers", default=[], help="Driver entry point names to hide."),
+    cfg.ListOpt(
+        "enabled_beta_drivers", default=[], help="Beta drivers that may nevertheless be used."
+    ),
+    cfg.StrOpt("default_driver", help="Driver given to templates that name none."),
+]
+
+cluster_template_opts = [
+    cfg.ListOpt(
+        "kubernetes_allowed_network_drivers",
+        default=["flannel", "calico"],
+        help="Network drivers allowed for Kubernetes templates; 'all' allows every supported one.",
+    ),
+    cfg.StrOpt(
+        "kubernetes_default_network_driver",
+        default="flannel",
+        help="Network driver of a Kubernetes template that names none.",
+    ),
+    cfg.ListOpt(
+        "swarm_allowed_network_drivers",
+        default=["all"],
+        help="Network drivers allowed for swarm-mode templates; 'all' allows every supported one.",
+    ),
+    cfg.StrOpt(
+        "swarm_default_network_driver",
+        default="docker",
+        help="Network driver of a swarm-mode template that names none.",
+    ),
+]
+
+quotas_opts = [
+    cfg.IntOpt(
+        "max_clusters_per_project",
+        default=20,
+        min=0,
+        help="Clusters a project may own when it has no quota row of its own.",
+    ),
+]
+
+cinder_opts = [
+    cfg.IntOpt(
+        "default_boot_volume_size",
+        default=0,
+        min=0,
+        help="Boot volume size in GB; 0 means nodes boot from the flavor's root disk.",
+    ),
+]
+
+x509_opts = [
+    cfg.IntOpt("rsa_key_size", default=2048, min=1024, help="Size of generated RSA keys."),
+    cfg.IntOpt(
+        "term_of_validity", default=1825, min=1, help="Days a generated certificate is valid."
+    ),
+    cfg.BoolOpt("allow_ca", default=False, help="Whether a signed CSR may ask to be a CA."),
+    cfg.ListOpt(
+        "allowed_extensions",
+        default=[
+            "keyUsage",
+            "extendedKeyUsage",
+            "subjectAltName",
+            "basicConstraints",
+            "subjectKeyIdentifier",
+        ],
+        help="CSR extensions copied into signed certificates.",
+    ),
+    cfg.ListOpt(
+        "allowed_key_usage",
+        default=["Digital Signature", "Key Encipherment", "Non Repudiation"],
+        help="Key usages a signed certificate may carry.",
+    ),
+]
+
+certificates_opts = [
+    cfg.StrOpt(
+        "encryption_key_file",
+        help="File holding the Fernet key that encrypts CA private keys at rest. Unset means "
+        "<state_path>/ca-encryption.key, generated on first use (mode 0600).",
+    ),
+]
+
+kubernetes_opts = [
+    cfg.IntOpt(
+        "health_polling_interval",
+        default=60,
+        help="Seconds between two health polls of every cluster; negative disables polling.",
+    ),
+]
+
+catalog_opts = [
+    cfg.ListOpt(
+        "flavors",
+        default=[
+            "m1.tiny:1:512:1",
+            "m1.small:1:1024:10",
+            "m1.medium:2:2048:20",
+            "m1.large:2:4096:40",
+        ],
+        help="Node flavors as name:cpus:memory_mb:root_disk_gb. They take the place of "
+        "Nova flavors in template and cluster validation and size node containers.",
+    ),
+    cfg.ListOpt(
+        "images",
+        default=["moorage-node:debian"],
+        help="Node images as name:os_distro[:driver]. They take the place of Glance images; "
+        "os_distro selects the driver like Glance's os_distro property.",
+    ),
+    cfg.ListOpt(
+        "external_networks",
+        default=["public"],
+        help="Names accepted as external_network_id (the host network nodes publish on).",
+    ),
+    cfg.ListOpt(
+        "networks",
+        default=[],
+        help="Pre-existing networks a template may name as fixed_network.",
+    ),
+    cfg.ListOpt(
+        "subnets",
+        default=[],
+        help="Pre-existing subnets a template may name as fixed_subnet.",
+    ),
+    cfg.ListOpt(
+        "keypairs",
+        default=[],
+        help="Key pair names a cluster may name; any other name is refused like Nova's.",
+    ),
+]
+
+_GROUPS: dict[str | None, Sequence[cfg.Opt]] = {
+    None: default_opts,
+    "api": api_opts,
+    "database": database_opts,
+    "noauth": noauth_opts,
+    "http_basic": http_basic_opts,
+    "conductor": conductor_opts,
+    "drivers": drivers_opts,
+    "cluster_template": cluster_template_opts,
+    "quotas": quotas_opts,
+    "cinder": cinder_opts,
+    "x509": x509_opts,
+    "certificates": certificates_opts,
+    "kubernetes": kubernetes_opts,
+    "catalog": catalog_opts,
+}
+
+for _group, _opts in _GROUPS.items():
+    CONF.register_opts(list(_opts), group=_group)
+
+
+def list_opts() -> list[tuple[str | None, Iterable[cfg.Opt]]]:
+    """Entry point for oslo-config-generator and ``moorage config sample``."""
+    return [(group or "DEFAULT", list(opts)) for group, opts in _GROUPS.items()]
+
+
+def load(args: Sequence[str] | None = None, config_files: Sequence[str] | None = None) -> None:
+    """Parse the command line and config files into CONF.
+
+    With no ``--config-file`` the usual locations (/etc/moorage/moorage.conf, ...)
+    are searched; none is required.
+    """
+    CONF(
+        list(args or []),
+        project="moorage",
+        default_config_files=list(config_files) if config_files is not None else None,
+    )
+
+
+def state_path(*parts: str) -> str:
+    """Return a path below state_path, creating the directory on the way."""
+    base = os.path.expanduser(CONF.state_path)
+    os.makedirs(base, mode=0o700, exist_ok=True)
+    return os.path.join(base, *parts)
+
+
+def database_url() -> str:
+    return CONF.database.connection or "sqlite:///" + state_path("moorage.sqlite")

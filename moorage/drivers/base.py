@@ -1,0 +1,195 @@
+"""The driver contract: what a COE x provider driver must do, and what it gets.
+
+A driver is handed plain descriptions of the cluster (``ClusterSpec``) and reports
+back plain results (``ClusterResult``, ``HealthReport``). It never touches the
+database, the bus or HTTP: the conductor owns every status transition and writes
+what the driver returns. This keeps a driver testable on its own against the real
+provider (Docker), and lets the conductor resume or fail an operation whatever
+the driver does.
+
+Operations block until they are done (the conductor runs them on a worker
+thread and holds the cluster's lease meanwhile). They report each named step to
+``progress`` so that ``status_reason`` tells a person where the operation is, and
+on failure they raise ``DriverError`` whose text names the failing command and
+its message. Every operation must be safe to run again after a partial failure:
+``delete_cluster`` in particular must remove whatever a failed create left.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
+
+from moorage import exceptions
+from moorage.objects.catalog import Flavor
+
+
+@dataclass(frozen=True)
+class Provides:
+    server_type: str
+    os: str
+    coe: str
+
+
+@dataclass
+class NodeGroupSpec:
+    uuid: str
+    name: str
+    role: str
+    node_count: int
+    image_id: str | None
+    flavor: Flavor | None
+    docker_volume_size: int | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    is_default: bool = False
+    node_addresses: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TemplateSpec:
+    uuid: str
+    name: str | None
+    coe: str
+    server_type: str
+    cluster_distro: str | None
+    image_id: str | None
+    network_driver: str | None = None
+    volume_driver: str | None = None
+    docker_storage_driver: str | None = None
+    dns_nameserver: str | None = None
+    http_proxy: str | None = None
+    https_proxy: str | None = None
+    no_proxy: str | None = None
+    insecure_registry: str | None = None
+    registry_enabled: bool = False
+    tls_disabled: bool = False
+    apiserver_port: int | None = None
+    fixed_network: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CaBundle:
+    """The cluster's CA, decrypted for the duration of one operation only."""
+
+    cert_pem: str
+    key_pem: str = field(repr=False)
+
+
+@dataclass
+class ClusterSpec:
+    uuid: str
+    name: str
+    project_id: str
+    template: TemplateSpec
+    nodegroups: list[NodeGroupSpec]
+    ca: CaBundle | None
+    labels: dict[str, str] = field(default_factory=dict)
+    keypair: str | None = None
+    fixed_network: str | None = None
+    fixed_subnet: str | None = None
+    master_lb_enabled: bool = False
+    floating_ip_enabled: bool = True
+    docker_volume_size: int | None = None
+    create_timeout: int = 60
+    api_address: str | None = None
+    stack_id: str | None = None
+
+    def nodegroup(self, name: str) -> NodeGroupSpec:
+        for group in self.nodegroups:
+            if group.name == name:
+                return group
+        raise exceptions.ResourceNotFound("Nodegroup", name)
+
+
+@dataclass
+class ClusterResult:
+    """What an operation left behind, written to the DB by the conductor."""
+
+    api_address: str | None = None
+    stack_id: str | None = None
+    coe_version: str | None = None
+    container_version: str | None = None
+    node_addresses: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class HealthReport:
+    status: str  # HEALTHY, UNHEALTHY or UNKNOWN
+    reason: dict[str, str] = field(default_factory=dict)
+
+
+class Progress(Protocol):
+    def step(self, name: str) -> None:
+        """Record that the named step starts (written to status_reason)."""
+
+
+class Driver(abc.ABC):
+    """Base of every cluster driver, found through the ``moorage.drivers`` entry points."""
+
+    provides: ClassVar[Sequence[Provides]] = ()
+    beta: ClassVar[bool] = False
+
+    # --- checks the API runs before accepting a request --------------------------
+
+    def validate_master_size(self, count: int) -> None:
+        if count < 1 or count % 2 == 0:
+            raise exceptions.Invalid(
+                f"master nodegroup size of {count} is invalid, size cannot be an even number."
+            )
+
+    def validate_master_resize(self, count: int) -> None:
+        raise exceptions.Invalid("Resizing the master nodegroup is not supported by this driver.")
+
+    # --- operations run by the conductor -------------------------------------------
+
+    @abc.abstractmethod
+    def create_cluster(self, spec: ClusterSpec, progress: Progress) -> ClusterResult:
+        """Build every node group of ``spec`` until the COE answers."""
+
+    @abc.abstractmethod
+    def delete_cluster(self, spec: ClusterSpec, progress: Progress) -> None:
+        """Remove everything of the cluster; must succeed on a half-built one."""
+
+    @abc.abstractmethod
+    def resize_nodegroup(
+        self,
+        spec: ClusterSpec,
+        nodegroup: NodeGroupSpec,
+        node_count: int,
+        nodes_to_remove: Sequence[str],
+        progress: Progress,
+    ) -> ClusterResult:
+        """Bring ``nodegroup`` to ``node_count`` nodes, removing the named ones first."""
+
+    def upgrade_cluster(
+        self,
+        spec: ClusterSpec,
+        template: TemplateSpec,
+        max_batch_size: int,
+        nodegroup: NodeGroupSpec,
+        progress: Progress,
+    ) -> ClusterResult:
+        raise exceptions.NotSupported("Upgrading a cluster is not supported by this driver.")
+
+    def create_nodegroup(
+        self, spec: ClusterSpec, nodegroup: NodeGroupSpec, progress: Progress
+    ) -> ClusterResult:
+        return self.resize_nodegroup(spec, nodegroup, nodegroup.node_count, (), progress)
+
+    def delete_nodegroup(
+        self, spec: ClusterSpec, nodegroup: NodeGroupSpec, progress: Progress
+    ) -> ClusterResult:
+        return self.resize_nodegroup(spec, nodegroup, 0, (), progress)
+
+    def rotate_ca_certificate(self, spec: ClusterSpec, progress: Progress) -> None:
+        raise exceptions.NotSupported("'rotate_ca_certificate' is not supported by this driver.")
+
+    def rotate_credential(self, spec: ClusterSpec) -> None:
+        raise exceptions.NotSupported("Credential rotation is not supported by driver.")
+
+    def poll_health(self, spec: ClusterSpec) -> HealthReport | None:
+        """Report the cluster's health, or None when the driver cannot tell."""
+        return None

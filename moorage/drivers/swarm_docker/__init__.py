@@ -1,0 +1,1 @@
+"""Docker Swarm (swarm mode) on node containers of the local Docker engine."""
