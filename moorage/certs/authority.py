@@ -193,6 +193,7 @@ def _sign(
 
 
 def _new_key() -> rsa.RSAPrivateKey:
+    """A fresh RSA key per certificate: Magnum never reuses a key across certificates."""
     return rsa.generate_private_key(public_exponent=65537, key_size=config.CONF.x509.rsa_key_size)
 
 
@@ -239,6 +240,7 @@ def _ca_key(ca: KeyPair) -> rsa.RSAPrivateKey:
 
 
 def _keypair(cert: x509.Certificate, key: rsa.RSAPrivateKey) -> KeyPair:
+    """Serialise unencrypted; at-rest protection is keys.encrypt's job, at one place."""
     key_pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
