@@ -18,6 +18,7 @@ CONF = cfg.CONF
 _STATE_DEFAULT = os.path.join(os.path.expanduser("~"), ".local", "share", "moorage")
 
 default_opts = [
+    cfg.BoolOpt("debug", default=False, help="Log at DEBUG level instead of INFO."),
     cfg.StrOpt(
         "host",
         default=socket.gethostname(),
@@ -76,6 +77,11 @@ api_opts = [
     cfg.PortOpt("port", default=9511, help="Port the API listens on."),
     cfg.IntOpt("max_limit", default=1000, min=1, help="Largest page a collection returns."),
     cfg.IntOpt("workers", default=1, min=1, help="Number of API worker processes."),
+    cfg.StrOpt(
+        "healthcheck_disable_file",
+        default="/etc/moorage/healthcheck_disable",
+        help="While this file exists /healthcheck answers 503, to drain a node from a load balancer.",
+    ),
     cfg.BoolOpt(
         "allow_remote_noauth",
         default=False,
@@ -119,6 +125,20 @@ conductor_opts = [
         default=4,
         min=1,
         help="Operations one conductor runs at the same time (thread pool size).",
+    ),
+    cfg.IntOpt(
+        "lease_time",
+        default=60,
+        min=3,
+        help="Seconds a conductor's lease on a cluster lasts unless renewed. A conductor "
+        "that dies releases its clusters after this long.",
+    ),
+    cfg.IntOpt(
+        "reconcile_interval",
+        default=30,
+        min=1,
+        help="Seconds between two runs of the reconcile loop that takes over operations "
+        "whose conductor died or whose message was lost.",
     ),
 ]
 
@@ -277,17 +297,13 @@ def list_opts() -> list[tuple[str | None, Iterable[cfg.Opt]]]:
     return [(group or "DEFAULT", list(opts)) for group, opts in _GROUPS.items()]
 
 
-def load(args: Sequence[str] | None = None, config_files: Sequence[str] | None = None) -> None:
-    """Parse the command line and config files into CONF.
+def load(args: Sequence[str] | None = None, prog: str = "moorage") -> None:
+    """Parse ``--config-file``/``--config-dir`` arguments and the files into CONF.
 
     With no ``--config-file`` the usual locations (/etc/moorage/moorage.conf, ...)
     are searched; none is required.
     """
-    CONF(
-        list(args or []),
-        project="moorage",
-        default_config_files=list(config_files) if config_files is not None else None,
-    )
+    CONF(list(args or []), project="moorage", prog=prog)
 
 
 def state_path(*parts: str) -> str:

@@ -116,6 +116,9 @@ class Cluster(TimestampMixin, Base):
     # What the conductor runs now and with which arguments, so that another
     # conductor can resume or fail it after a crash (beyond Magnum).
     operation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The conductor acting on the cluster and until when (renewed while it works).
+    lease_owner: Mapped[str | None] = _str()
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class NodeGroup(TimestampMixin, Base):

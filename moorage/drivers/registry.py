@@ -74,3 +74,18 @@ def find_name(server_type: str, os: str | None, coe: str) -> str:
 
 def get(server_type: str, os: str | None, coe: str) -> Driver:
     return get_by_name(find_name(server_type, os, coe))
+
+
+def resolve(name: str | None, server_type: str, os: str | None, coe: str) -> str:
+    """The driver a template will use.
+
+    Unlike Magnum, a named driver must also provide the template's
+    (server_type, os, coe): a template no installed driver can build is refused
+    when it is written, not when a cluster fails.
+    """
+    if name is None:
+        return find_name(server_type, os, coe)
+    driver = get_by_name(name)
+    if Provides(server_type, os or "", coe) not in type(driver).provides:
+        raise exceptions.ClusterTypeNotSupported(server_type, os, coe)
+    return name

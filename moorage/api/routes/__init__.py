@@ -1,1 +1,11 @@
-"""Moorage."""
+"""Resource routers; each module is one vertical slice (schema, checks, views)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+REGISTERED: list[APIRouter] = []
+
+from moorage.api.routes import clustertemplates  # noqa: E402
+
+REGISTERED.append(clustertemplates.router)

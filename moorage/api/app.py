@@ -1,0 +1,27 @@
+"""The ASGI application: routers, middleware and error handling put together."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+
+from moorage.api import errors
+from moorage.api.common import reject_unknown_args
+from moorage.api.middleware import ApiMiddleware
+from moorage.api.routes import REGISTERED, root
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Moorage container-infra API",
+        version="1.14",
+        description="OpenStack Magnum's container-infra v1 API, served by Moorage.",
+        docs_url=None,
+        redoc_url=None,
+        redirect_slashes=False,
+    )
+    errors.install(app)
+    app.include_router(root.router)
+    for router in REGISTERED:
+        app.include_router(router, prefix="/v1", dependencies=[Depends(reject_unknown_args)])
+    app.add_middleware(ApiMiddleware)
+    return app

@@ -1,0 +1,124 @@
+"""Helpers every route uses: body reading, links, query checks, paging."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import Request
+from fastapi.dependencies.models import Dependant
+
+from moorage import exceptions
+from moorage.config import CONF
+from moorage.db import models
+from moorage.db.query import Page, sortable
+from moorage.objects.fields import is_uuid_like
+
+
+def base_url(request: Request) -> str:
+    """Scheme and host the client used, honouring a proxy's X-Forwarded-* headers."""
+    proto = request.headers.get("x-forwarded-proto") or request.url.scheme
+    host = (
+        request.headers.get("x-forwarded-host") or request.headers.get("host") or request.url.netloc
+    )
+    prefix = request.headers.get("x-forwarded-prefix", "").rstrip("/")
+    return f"{proto}://{host}{prefix}"
+
+
+def links(request: Request, collection: str, uuid: str) -> list[dict[str, str]]:
+    base = base_url(request)
+    return [
+        {"href": f"{base}/v1/{collection}/{uuid}", "rel": "self"},
+        {"href": f"{base}/{collection}/{uuid}", "rel": "bookmark"},
+    ]
+
+
+async def read_json(request: Request, *, optional: bool = False) -> Any:
+    """The JSON body, with Magnum's 400/415 answers for anything else."""
+    raw = await request.body()
+    if not raw.strip():
+        if optional:
+            return None
+        raise exceptions.Invalid("Request is not in valid JSON format")
+    ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if ctype and ctype != "application/json" and not ctype.endswith("+json"):
+        if optional and ctype == "application/octet-stream":
+            return None
+        raise exceptions.UnsupportedMediaType(f"Unknown mimetype: {ctype}")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise exceptions.Invalid("Request is not in valid JSON format") from exc
+
+
+def reject_unknown_args(request: Request) -> None:
+    """Router dependency: a query parameter the route does not declare is a 400."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    declared = _query_names(dependant) if dependant is not None else frozenset()
+    for name in request.query_params:
+        if name not in declared:
+            raise exceptions.Invalid(f'Unknown argument: "{name}"')
+
+
+def _query_names(dependant: Dependant) -> frozenset[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return frozenset(names)
+
+
+def page(
+    model: type[models.Base],
+    limit: int | None,
+    marker: str | None,
+    sort_key: str | None,
+    sort_dir: str | None,
+    *,
+    uuid_marker: bool = True,
+) -> Page:
+    if limit is not None and limit <= 0:
+        raise exceptions.Invalid("Limit must be positive")
+    effective = min(limit or CONF.api.max_limit, CONF.api.max_limit)
+    direction = sort_dir or "asc"
+    if direction not in ("asc", "desc"):
+        raise exceptions.Invalid(
+            f"Invalid sort direction: {direction}. Acceptable values are 'asc' or 'desc'"
+        )
+    key = sort_key or "id"
+    if key not in sortable(model):
+        raise exceptions.Invalid(f'The sort_key value "{key}" is an invalid field for sorting')
+    if marker is not None and uuid_marker and not is_uuid_like(marker):
+        raise exceptions.InvalidInput(
+            "marker",
+            marker,
+            f"unable to convert to uuid. Error: Expected a uuid but received {marker}.",
+        )
+    return Page(limit=effective, marker=marker, sort_key=key, sort_dir=direction)
+
+
+def next_link(
+    request: Request, path: str, items: Sequence[Any], pg: Page, marker_attr: str = "uuid"
+) -> str | None:
+    """Magnum's ``next`` URL: present only when the page is full."""
+    if not items or len(items) < pg.limit:
+        return None
+    last = getattr(items[-1], marker_attr)
+    return (
+        f"{base_url(request)}/v1/{path}?sort_key={pg.sort_key}&sort_dir={pg.sort_dir}"
+        f"&limit={pg.limit}&marker={last}"
+    )
+
+
+def collection(key: str, items: list[dict[str, Any]], next_url: str | None) -> dict[str, Any]:
+    """A collection body; ``next`` appears only when there is a next page."""
+    body: dict[str, Any] = {key: items}
+    if next_url is not None:
+        body["next"] = next_url
+    return body
+
+
+def iso(value: Any) -> str | None:
+    """Timestamps as ISO 8601 with a UTC offset, as Magnum renders them."""
+    return None if value is None else value.isoformat() + "+00:00"

@@ -1,0 +1,91 @@
+"""DB-backed leases: one conductor acts on a cluster at a time.
+
+Taken with a conditional UPDATE (works the same on SQLite, PostgreSQL and
+MariaDB), renewed by a background thread while the operation runs, and given
+back at the end. A lease that is not renewed expires, so a conductor that dies
+cannot block a cluster for longer than the lease time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+from sqlalchemy import or_, update
+
+from moorage import exceptions
+from moorage.db import models
+from moorage.db.models import utcnow
+from moorage.db.session import transaction
+
+
+class LeaseHeld(exceptions.Conflict):
+    """Another conductor holds the cluster's lease."""
+
+
+def try_take(cluster_uuid: str, owner: str, seconds: int) -> bool:
+    now = utcnow()
+    table = models.Cluster
+    stmt = (
+        update(table)
+        .where(table.uuid == cluster_uuid)
+        .where(
+            or_(
+                table.lease_owner.is_(None),
+                table.lease_owner == owner,
+                table.lease_expires_at < now,
+            )
+        )
+        .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=seconds))
+    )
+    with transaction() as session:
+        return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def _give_back(cluster_uuid: str, owner: str) -> None:
+    table = models.Cluster
+    stmt = (
+        update(table)
+        .where(table.uuid == cluster_uuid, table.lease_owner == owner)
+        .values(lease_owner=None, lease_expires_at=None)
+    )
+    with transaction() as session:
+        session.execute(stmt)
+
+
+class Lease:
+    """A held lease; may be handed from the thread that took it to a worker thread."""
+
+    def __init__(self, cluster_uuid: str, owner: str, seconds: int) -> None:
+        self.cluster_uuid = cluster_uuid
+        self.owner = owner
+        self.seconds = seconds
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
+
+    def acquire(self, wait: float = 0.0) -> Lease:
+        """Take the lease, trying for up to ``wait`` seconds while another holds it."""
+        deadline = time.monotonic() + wait
+        while not try_take(self.cluster_uuid, self.owner, self.seconds):
+            if time.monotonic() >= deadline:
+                raise LeaseHeld(f"Cluster {self.cluster_uuid} is busy with another operation.")
+            time.sleep(0.2)
+        self._renewer = threading.Thread(
+            target=self._renew, daemon=True, name=f"lease-{self.cluster_uuid[:8]}"
+        )
+        self._renewer.start()
+        return self
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join()
+        _give_back(self.cluster_uuid, self.owner)
+
+    def _renew(self) -> None:
+        while not self._stop.wait(max(self.seconds / 3, 0.5)):
+            try:
+                try_take(self.cluster_uuid, self.owner, self.seconds)
+            except exceptions.ServiceUnavailable:
+                continue  # the DB is briefly away; try again before the lease runs out

@@ -1,0 +1,351 @@
+"""The conductor's RPC endpoint: one method per Magnum conductor method.
+
+Casts (create, update, resize, delete, node groups) report refusals only in the
+log and a failure notification, as in Magnum; calls (upgrade, certificates)
+raise, and the API turns the typed error into HTTP.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from moorage import exceptions
+from moorage.certs import authority
+from moorage.conductor import certificates, specs
+from moorage.conductor.operations import Plan, Runner, apply_result, driver_for, load, set_status
+from moorage.config import CONF
+from moorage.context import RequestContext
+from moorage.db import models
+from moorage.db.session import transaction
+from moorage.drivers.base import ClusterResult, ClusterSpec, Driver, Progress
+from moorage.notify import events
+from moorage.objects.status import CREDENTIAL_ROTATE_ALLOWED, RESIZE_ALLOWED, UPDATE_ALLOWED, Status
+
+LOG = logging.getLogger(__name__)
+
+
+def _require(cluster: models.Cluster, allowed: frozenset[Status], verb: str) -> None:
+    if cluster.status not in allowed:
+        raise exceptions.NotSupported(
+            f'{verb} a cluster when status is "{cluster.status}" is not supported.'
+        )
+
+
+def _nodegroup(session: Session, cluster: models.Cluster, nodegroup_uuid: str) -> models.NodeGroup:
+    for group in specs.nodegroups_of(session, cluster.uuid):
+        if group.uuid == nodegroup_uuid:
+            return group
+    raise exceptions.ResourceNotFound("Nodegroup", nodegroup_uuid)
+
+
+def _default_worker(session: Session, cluster: models.Cluster) -> models.NodeGroup:
+    for group in specs.nodegroups_of(session, cluster.uuid):
+        if group.is_default and group.role != "master":
+            return group
+    raise exceptions.ResourceNotFound("Nodegroup", "default-worker")
+
+
+def _overrides(driver: Driver, method: str) -> bool:
+    return getattr(type(driver), method) is not getattr(Driver, method)
+
+
+def _complete(
+    status: Status, nodegroups: list[str]
+) -> Callable[[Session, models.Cluster, ClusterResult | None], None]:
+    def record(session: Session, cluster: models.Cluster, result: ClusterResult | None) -> None:
+        apply_result(session, cluster, result)
+        set_status(session, cluster, status, None, nodegroups)
+
+    return record
+
+
+def _failed(status: Status, nodegroups: list[str]) -> Callable[[Session, models.Cluster], None]:
+    return lambda session, cluster: set_status(session, cluster, status, None, nodegroups)
+
+
+class ConductorManager:
+    def __init__(self, owner: str, workers: int | None = None) -> None:
+        self.owner = owner
+        self._pool = ThreadPoolExecutor(
+            max_workers=workers or CONF.conductor.workers, thread_name_prefix="conductor-op"
+        )
+        self.runner = Runner(
+            owner, lambda job: self._pool.submit(job).add_done_callback(_log_error)
+        )
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait)
+
+    # --- casts ---------------------------------------------------------------------
+
+    def _cast(self, ctx: RequestContext, cluster_uuid: str, action: str, **kwargs: Any) -> None:
+        """Run a cast; a refusal is logged and notified, never raised to nobody."""
+        try:
+            self.runner.run(ctx, cluster_uuid, **kwargs)
+        except exceptions.NotFound:
+            LOG.info("Cluster %s is gone; %s dropped", cluster_uuid, action)
+        except exceptions.MoorageError as exc:
+            LOG.warning("Cluster %s: %s refused: %s", cluster_uuid, action, exc)
+            events.emit(ctx, action, "failure", {"uuid": cluster_uuid, "status_reason": str(exc)})
+
+    def cluster_create(self, ctx: RequestContext, cluster_uuid: str) -> None:
+        def begin(session: Session, cluster: models.Cluster) -> Plan:
+            if cluster.status != Status.CREATE_IN_PROGRESS:
+                raise exceptions.NotSupported(
+                    f"Cluster {cluster_uuid} is {cluster.status}, not being created."
+                )
+            groups = [g.uuid for g in specs.nodegroups_of(session, cluster.uuid)]
+            if not cluster.ca_cert_ref:
+                certificates.generate(session, cluster)
+            return Plan(
+                "create",
+                lambda driver, spec, progress: driver.create_cluster(spec, progress),
+                _complete(Status.CREATE_COMPLETE, groups),
+                _failed(Status.CREATE_FAILED, groups),
+                groups,
+            )
+
+        self._cast(ctx, cluster_uuid, "create", begin=begin)
+
+    def cluster_delete(self, ctx: RequestContext, cluster_uuid: str) -> None:
+        def begin(session: Session, cluster: models.Cluster) -> Plan:
+            groups = [g.uuid for g in specs.nodegroups_of(session, cluster.uuid)]
+            set_status(session, cluster, Status.DELETE_IN_PROGRESS, None, groups)
+
+            def work(driver: Driver, spec: ClusterSpec, progress: Progress) -> None:
+                driver.delete_cluster(spec, progress)
+
+            return Plan("delete", work, _forget, _failed(Status.DELETE_FAILED, groups), groups)
+
+        # A delete waits for a running operation (e.g. a create) to finish first.
+        self._cast(ctx, cluster_uuid, "delete", begin=begin, wait=CONF.conductor.lease_time * 10)
+
+    def cluster_update(
+        self,
+        ctx: RequestContext,
+        cluster_uuid: str,
+        node_count: int,
+        health_status: str | None,
+        health_status_reason: dict[str, Any] | None,
+        rollback: bool = False,
+    ) -> None:
+        with transaction() as session:
+            cluster = load(session, cluster_uuid)
+            try:
+                _require(cluster, UPDATE_ALLOWED, "Updating")
+            except exceptions.NotSupported as exc:
+                LOG.warning("Cluster %s: update refused: %s", cluster_uuid, exc)
+                events.emit(ctx, "update", "failure", specs.notification_data(session, cluster))
+                return
+            if health_status is not None:
+                cluster.health_status = health_status
+            if health_status_reason is not None:
+                cluster.health_status_reason = health_status_reason
+            worker = _default_worker(session, cluster)
+            if node_count == worker.node_count:
+                return
+            worker_uuid = worker.uuid
+        self.cluster_resize(ctx, cluster_uuid, node_count, [], worker_uuid, allowed=UPDATE_ALLOWED)
+
+    def cluster_resize(
+        self,
+        ctx: RequestContext,
+        cluster_uuid: str,
+        node_count: int,
+        nodes_to_remove: Sequence[str],
+        nodegroup_uuid: str,
+        allowed: frozenset[Status] = RESIZE_ALLOWED,
+    ) -> None:
+        def begin(session: Session, cluster: models.Cluster) -> Plan:
+            _require(cluster, allowed, "Resizing")
+            group = _nodegroup(session, cluster, nodegroup_uuid)
+            old_count, group.node_count = group.node_count, node_count
+            set_status(session, cluster, Status.UPDATE_IN_PROGRESS, None, [group.uuid])
+
+            def work(driver: Driver, spec: ClusterSpec, progress: Progress) -> ClusterResult:
+                target = spec.nodegroup(group.name)
+                return driver.resize_nodegroup(spec, target, node_count, nodes_to_remove, progress)
+
+            def failed(s: Session, c: models.Cluster) -> None:
+                _nodegroup(s, c, nodegroup_uuid).node_count = old_count
+                set_status(s, c, Status.UPDATE_FAILED, None, [nodegroup_uuid])
+
+            return Plan(
+                "update",
+                work,
+                _complete(Status.UPDATE_COMPLETE, [group.uuid]),
+                failed,
+                [group.uuid],
+            )
+
+        self._cast(ctx, cluster_uuid, "update", begin=begin)
+
+    def nodegroup_create(self, ctx: RequestContext, cluster_uuid: str, nodegroup_uuid: str) -> None:
+        self._nodegroup_op(ctx, cluster_uuid, nodegroup_uuid, "create")
+
+    def nodegroup_update(self, ctx: RequestContext, cluster_uuid: str, nodegroup_uuid: str) -> None:
+        self._nodegroup_op(ctx, cluster_uuid, nodegroup_uuid, "update")
+
+    def nodegroup_delete(self, ctx: RequestContext, cluster_uuid: str, nodegroup_uuid: str) -> None:
+        self._nodegroup_op(ctx, cluster_uuid, nodegroup_uuid, "delete")
+
+    def _nodegroup_op(
+        self, ctx: RequestContext, cluster_uuid: str, nodegroup_uuid: str, verb: str
+    ) -> None:
+        """Node group create/update/delete: the group moves, the cluster is UPDATE_*."""
+        progress_status = {
+            "create": Status.CREATE_IN_PROGRESS,
+            "update": Status.UPDATE_IN_PROGRESS,
+            "delete": Status.DELETE_IN_PROGRESS,
+        }[verb]
+        failed_status = {
+            "create": Status.CREATE_FAILED,
+            "update": Status.UPDATE_FAILED,
+            "delete": Status.DELETE_FAILED,
+        }[verb]
+
+        def begin(session: Session, cluster: models.Cluster) -> Plan:
+            group = _nodegroup(session, cluster, nodegroup_uuid)
+            if verb == "update":
+                _require_group(group)
+            cluster.status, cluster.status_reason = Status.UPDATE_IN_PROGRESS, None
+            group.status, group.status_reason = progress_status, None
+            name = group.name
+
+            def work(driver: Driver, spec: ClusterSpec, progress: Progress) -> ClusterResult | None:
+                target = spec.nodegroup(name)
+                if verb == "create":
+                    return driver.create_nodegroup(spec, target, progress)
+                if verb == "delete":
+                    return driver.delete_nodegroup(spec, target, progress)
+                return None
+
+            def done(s: Session, c: models.Cluster, result: ClusterResult | None) -> None:
+                apply_result(s, c, result)
+                c.status, c.status_reason = Status.UPDATE_COMPLETE, None
+                ng = _nodegroup(s, c, nodegroup_uuid)
+                if verb == "delete":
+                    s.delete(ng)
+                else:
+                    ng.status = (
+                        Status.CREATE_COMPLETE if verb == "create" else Status.UPDATE_COMPLETE
+                    )
+                    ng.status_reason = None
+
+            def failed(s: Session, c: models.Cluster) -> None:
+                c.status = Status.UPDATE_FAILED
+                _nodegroup(s, c, nodegroup_uuid).status = failed_status
+
+            return Plan("update", work, done, failed, [nodegroup_uuid])
+
+        self._cast(ctx, cluster_uuid, "update", begin=begin)
+
+    # --- calls ---------------------------------------------------------------------
+
+    def cluster_upgrade(
+        self,
+        ctx: RequestContext,
+        cluster_uuid: str,
+        template_uuid: str,
+        max_batch_size: int,
+        nodegroup_uuid: str,
+    ) -> None:
+        def begin(session: Session, cluster: models.Cluster) -> Plan:
+            _require(cluster, UPDATE_ALLOWED, "Upgrading")
+            if not _overrides(driver_for(session, cluster), "upgrade_cluster"):
+                raise exceptions.NotSupported(
+                    "Upgrading a cluster is not supported by this driver."
+                )
+            new = session.scalar(
+                select(models.ClusterTemplate).where(models.ClusterTemplate.uuid == template_uuid)
+            )
+            if new is None:
+                raise exceptions.ResourceNotFound("ClusterTemplate", template_uuid)
+            group = _nodegroup(session, cluster, nodegroup_uuid)
+            set_status(session, cluster, Status.UPDATE_IN_PROGRESS, None, [group.uuid])
+            target_spec, name = specs.template_spec(new), group.name
+
+            def work(driver: Driver, spec: ClusterSpec, progress: Progress) -> ClusterResult:
+                return driver.upgrade_cluster(
+                    spec, target_spec, max_batch_size, spec.nodegroup(name), progress
+                )
+
+            def done(s: Session, c: models.Cluster, result: ClusterResult | None) -> None:
+                _complete(Status.UPDATE_COMPLETE, [nodegroup_uuid])(s, c, result)
+                ng = _nodegroup(s, c, nodegroup_uuid)
+                ng.image_id = target_spec.image_id
+                if ng.is_default:
+                    c.cluster_template_id = template_uuid
+
+            return Plan(
+                "update", work, done, _failed(Status.UPDATE_FAILED, [group.uuid]), [group.uuid]
+            )
+
+        self.runner.run(ctx, cluster_uuid, begin, background=True)
+
+    def rotate_ca_certificate(self, ctx: RequestContext, cluster_uuid: str) -> None:
+        def begin(session: Session, cluster: models.Cluster) -> Plan:
+            _require(cluster, UPDATE_ALLOWED, "Updating")
+            if not _overrides(driver_for(session, cluster), "rotate_ca_certificate"):
+                raise exceptions.NotSupported(
+                    "'rotate_ca_certificate' is not supported by this driver."
+                )
+            certificates.generate(session, cluster)
+            set_status(session, cluster, Status.UPDATE_IN_PROGRESS, None, [])
+
+            def work(driver: Driver, spec: ClusterSpec, progress: Progress) -> None:
+                driver.rotate_ca_certificate(spec, progress)
+
+            return Plan(
+                "update",
+                work,
+                _complete(Status.UPDATE_COMPLETE, []),
+                _failed(Status.UPDATE_FAILED, []),
+            )
+
+        self.runner.run(ctx, cluster_uuid, begin, background=True)
+
+    def credential_rotate(self, ctx: RequestContext, cluster_uuid: str) -> None:
+        with transaction() as session:
+            cluster = load(session, cluster_uuid)
+            _require(cluster, CREDENTIAL_ROTATE_ALLOWED, "Rotating credentials of")
+            driver = driver_for(session, cluster)
+            spec = specs.cluster_spec(session, cluster)
+        driver.rotate_credential(spec)
+
+    def get_ca_certificate(self, ctx: RequestContext, cluster_uuid: str) -> str:
+        with transaction() as session:
+            return certificates.ca_pem(session, load(session, cluster_uuid))
+
+    def sign_certificate(self, ctx: RequestContext, cluster_uuid: str, csr: str) -> str:
+        with transaction() as session:
+            cluster = load(session, cluster_uuid)
+            ca = certificates.ca(session, cluster)
+            issuer = certificates.issuer_name(cluster)
+        return authority.sign_csr(ca, csr, issuer)
+
+
+def _require_group(group: models.NodeGroup) -> None:
+    if group.status not in UPDATE_ALLOWED:
+        raise exceptions.NotSupported(
+            f'Updating a nodegroup when status is "{group.status}" is not supported.'
+        )
+
+
+def _forget(session: Session, cluster: models.Cluster, result: ClusterResult | None) -> None:
+    """DELETE_COMPLETE: certificates, node groups and the cluster row go."""
+    certificates.remove(session, [r for r in (cluster.ca_cert_ref, cluster.magnum_cert_ref) if r])
+    session.execute(delete(models.NodeGroup).where(models.NodeGroup.cluster_id == cluster.uuid))
+    session.delete(cluster)
+
+
+def _log_error(future: Any) -> None:
+    exc = future.exception()
+    if exc is not None:
+        LOG.error("Conductor background operation failed: %s", exc, exc_info=exc)

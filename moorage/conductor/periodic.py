@@ -1,0 +1,161 @@
+"""The conductor's periodic tasks: heartbeat, health polling, reconcile.
+
+Reconcile is what makes the DB, not the bus, the source of truth: a cluster
+whose requested operation (``cluster.operation``) was never started, or whose
+conductor died (its lease expired), is dispatched again. Drivers' operations
+are safe to repeat, so resuming means running the operation again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from moorage import exceptions
+from moorage.conductor import specs
+from moorage.conductor.manager import ConductorManager
+from moorage.conductor.operations import driver_for
+from moorage.config import CONF
+from moorage.context import RequestContext, admin_context
+from moorage.db import models
+from moorage.db.models import utcnow
+from moorage.db.session import transaction
+from moorage.objects.status import Status
+
+LOG = logging.getLogger(__name__)
+
+BINARY = "magnum-conductor"
+HEALTH_POLLED = (
+    Status.CREATE_COMPLETE,
+    Status.UPDATE_COMPLETE,
+    Status.UPDATE_FAILED,
+    Status.UPDATE_IN_PROGRESS,
+    Status.CREATE_FAILED,
+)
+
+
+def heartbeat(host: str) -> None:
+    """Create this conductor's mservices row if needed and count one more beat."""
+    with transaction() as session:
+        row = session.scalar(
+            select(models.MagnumService).where(
+                models.MagnumService.host == host, models.MagnumService.binary == BINARY
+            )
+        )
+        if row is None:
+            row = models.MagnumService(host=host, binary=BINARY, report_count=0)
+            session.add(row)
+        row.report_count = (row.report_count or 0) + 1
+        row.last_seen_up = utcnow()
+
+
+def poll_health() -> None:
+    with transaction() as session:
+        uuids = list(
+            session.scalars(
+                select(models.Cluster.uuid).where(models.Cluster.status.in_(HEALTH_POLLED))
+            )
+        )
+    for uuid in uuids:
+        try:
+            _poll_one(uuid)
+        except Exception as exc:  # one broken cluster must not stop the others' polling
+            LOG.warning("Health poll of cluster %s failed: %s", uuid, exc)
+
+
+def _poll_one(uuid: str) -> None:
+    with transaction() as session:
+        cluster = session.scalar(select(models.Cluster).where(models.Cluster.uuid == uuid))
+        if cluster is None:
+            return
+        driver = driver_for(session, cluster)
+        spec = specs.cluster_spec(session, cluster)
+    report = driver.poll_health(spec)
+    if report is None:
+        return
+    with transaction() as session:
+        cluster = session.scalar(select(models.Cluster).where(models.Cluster.uuid == uuid))
+        if cluster is not None:
+            cluster.health_status = report.status
+            cluster.health_status_reason = report.reason
+
+
+def reconcile(manager: ConductorManager) -> int:
+    """Dispatch again every requested operation that no live conductor is running."""
+    now = utcnow()
+    stale = now - timedelta(seconds=CONF.conductor.lease_time)
+    table = models.Cluster
+    with transaction() as session:
+        rows = session.execute(
+            select(table.uuid, table.operation).where(
+                or_(table.lease_owner.is_(None), table.lease_expires_at < now),
+                table.updated_at < stale,
+            )
+        ).all()
+    count = 0
+    for uuid, operation in rows:
+        if operation and operation.get("method"):
+            _redispatch(manager, uuid, operation)
+            count += 1
+    return count
+
+
+def _redispatch(manager: ConductorManager, uuid: str, operation: dict[str, object]) -> None:
+    method = str(operation["method"])
+    kwargs = dict(operation.get("kwargs") or {})  # type: ignore[call-overload]
+    ctx_data = operation.get("context") or {}
+    ctx = RequestContext.from_dict(ctx_data) if isinstance(ctx_data, dict) else admin_context()
+    LOG.warning("Cluster %s: taking over %s left unfinished", uuid, method)
+    try:
+        getattr(manager, method)(ctx, cluster_uuid=uuid, **kwargs)
+    except exceptions.MoorageError as exc:
+        LOG.warning("Cluster %s: %s could not be resumed: %s", uuid, method, exc)
+
+
+class Periodic:
+    """Runs the periodic tasks on one daemon thread until stopped."""
+
+    def __init__(self, manager: ConductorManager) -> None:
+        self.manager = manager
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="conductor-periodic")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        tasks = [
+            (heartbeat_interval(), lambda: heartbeat(CONF.host)),
+            (CONF.conductor.reconcile_interval, lambda: reconcile(self.manager)),
+        ]
+        if CONF.kubernetes.health_polling_interval >= 0:
+            tasks.append((max(CONF.kubernetes.health_polling_interval, 1), poll_health))
+        due = [0.0] * len(tasks)
+        elapsed = 0.0
+        while not self._stop.is_set():
+            for i, (interval, task) in enumerate(tasks):
+                if elapsed >= due[i]:
+                    due[i] = elapsed + interval
+                    _safely(task)
+            wait = max(min(due) - elapsed, 0.1)
+            self._stop.wait(wait)
+            elapsed += wait
+
+
+def heartbeat_interval() -> int:
+    """Beat often enough that a live conductor is never shown as down."""
+    return max(1, min(CONF.periodic_interval_max, CONF.service_down_time // 3))
+
+
+def _safely(task: object) -> None:
+    try:
+        task()  # type: ignore[operator]
+    except Exception as exc:  # the loop must survive a DB outage or a driver bug
+        LOG.warning("Periodic task failed: %s", exc)

@@ -1,0 +1,94 @@
+"""A test double for the conductor flow: a driver with no provider behind it.
+
+Real drivers need a Docker engine and take seconds per node; the conductor and
+API tests only need something that honours the driver contract, takes a little
+time, and can be told to fail at a named step. It never runs outside the tests.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+from moorage import exceptions
+from moorage.drivers.base import (
+    ClusterResult,
+    ClusterSpec,
+    Driver,
+    HealthReport,
+    NodeGroupSpec,
+    Progress,
+    Provides,
+    TemplateSpec,
+)
+
+NAME = "fake_test_driver"
+IMAGE = "fake-image"
+CATALOG_ENTRY = f"{IMAGE}:fakeos"
+
+
+class FakeDriver(Driver):
+    provides = (Provides("vm", "fakeos", "swarm-mode"), Provides("vm", "fakeos", "kubernetes"))
+    fail_at: dict[str, str] = {}
+    delay = 0.05
+    calls: list[tuple[str, str]] = []
+    _lock = threading.Lock()
+
+    def _step(self, progress: Progress, spec: ClusterSpec, name: str) -> None:
+        with self._lock:
+            self.calls.append((name, spec.uuid))
+        progress.step(name)
+        time.sleep(self.delay)
+        reason = self.fail_at.get(name)
+        if reason is not None:
+            raise exceptions.DriverError(f"{name}: {reason}")
+
+    def _result(self, spec: ClusterSpec) -> ClusterResult:
+        return ClusterResult(
+            api_address=f"tcp://127.0.0.1:{20000 + hash(spec.uuid) % 10000}",
+            stack_id=f"fake-{spec.uuid[:8]}",
+            coe_version="fake-1.0",
+            container_version="fake-1.0",
+            node_addresses={
+                g.name: [f"10.0.{i}.{n + 2}" for n in range(g.node_count)]
+                for i, g in enumerate(spec.nodegroups)
+            },
+        )
+
+    def create_cluster(self, spec: ClusterSpec, progress: Progress) -> ClusterResult:
+        for name in ("create network", "create nodes", "join nodes"):
+            self._step(progress, spec, name)
+        return self._result(spec)
+
+    def delete_cluster(self, spec: ClusterSpec, progress: Progress) -> None:
+        self._step(progress, spec, "delete nodes")
+
+    def resize_nodegroup(
+        self,
+        spec: ClusterSpec,
+        nodegroup: NodeGroupSpec,
+        node_count: int,
+        nodes_to_remove: Sequence[str],
+        progress: Progress,
+    ) -> ClusterResult:
+        self._step(progress, spec, f"resize {nodegroup.name}")
+        nodegroup.node_count = node_count
+        return self._result(spec)
+
+    def upgrade_cluster(
+        self,
+        spec: ClusterSpec,
+        template: TemplateSpec,
+        max_batch_size: int,
+        nodegroup: NodeGroupSpec,
+        progress: Progress,
+    ) -> ClusterResult:
+        self._step(progress, spec, "upgrade")
+        return self._result(spec)
+
+    def rotate_ca_certificate(self, spec: ClusterSpec, progress: Progress) -> None:
+        self._step(progress, spec, "rotate ca")
+
+    def poll_health(self, spec: ClusterSpec) -> HealthReport:
+        return HealthReport("HEALTHY", {"api": "ok"})
