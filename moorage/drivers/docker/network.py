@@ -1,0 +1,137 @@
+"""One bridge network per cluster, with a fixed subnet so that nodes get fixed addresses.
+
+Fixed node addresses go into the TLS certificates and the swarm's advertise
+addresses, so they must survive container restarts and replacements: the
+network is created with an explicit /24 and every node is given its IP. The
+subnets come from a range of their own (swarm's overlays use 10.0.0.0/8 and the
+engines inside the nodes use 172.17-18/16). The host engine refuses a subnet
+that overlaps another network, which makes it the arbiter between clusters
+created at the same time: the first free candidate wins, the loser tries the
+next one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+import docker
+import docker.errors
+from docker.models.networks import Network as EngineNetwork
+from docker.types import IPAMConfig, IPAMPool
+
+from moorage.drivers.docker import engine
+from moorage.drivers.docker.labels import CLUSTER
+from moorage.exceptions import DriverError
+
+# 192.168.128.0/24 .. 192.168.254.0/24: 127 clusters per host.
+SUBNET_POOL = [f"192.168.{n}.0/24" for n in range(128, 255)]
+# .1 is the gateway, .2-.9 are kept for infrastructure (a registry, say): nodes from .10.
+FIRST_NODE_OFFSET = 10
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str
+    subnet: str
+    gateway: str
+    owned: bool  # created for the cluster (and so removed with it)
+
+
+def _describe(net: EngineNetwork, owned: bool) -> Network:
+    configs = (net.attrs.get("IPAM") or {}).get("Config") or []
+    for cfg in configs:
+        subnet = cfg.get("Subnet", "")
+        if subnet and ipaddress.ip_network(subnet, strict=False).version == 4:
+            gateway = cfg.get("Gateway") or str(next(ipaddress.ip_network(subnet).hosts()))
+            return Network(str(net.name), subnet, gateway, owned)
+    raise DriverError(
+        f"network {net.name} has no IPv4 subnet: nodes need fixed addresses "
+        "(create it with --subnet)"
+    )
+
+
+def _existing_subnets(client: docker.DockerClient) -> set[str]:
+    nets = engine.call("list networks", client.networks.list)
+    found: set[str] = set()
+    for net in nets:
+        for cfg in (net.attrs.get("IPAM") or {}).get("Config") or []:
+            if cfg.get("Subnet"):
+                found.add(cfg["Subnet"])
+    return found
+
+
+def _overlaps(candidate: str, taken: set[str]) -> bool:
+    cand = ipaddress.ip_network(candidate)
+    for subnet in taken:
+        other = ipaddress.ip_network(subnet, strict=False)
+        if other.version == cand.version and cand.overlaps(other):
+            return True
+    return False
+
+
+def ensure(
+    client: docker.DockerClient, name: str, cluster_uuid: str, existing: str | None = None
+) -> Network:
+    """The cluster's network: ``existing`` when given (never created nor removed by
+    us), else the network ``name`` (created with a free subnet when missing)."""
+    if existing:
+        net = engine.call(f"inspect network {existing}", client.networks.get, existing)
+        return _describe(net, owned=False)
+    try:
+        return _describe(client.networks.get(name), owned=True)
+    except docker.errors.NotFound:
+        pass
+    taken = _existing_subnets(client)
+    for subnet in SUBNET_POOL:
+        if _overlaps(subnet, taken):
+            continue
+        gateway = str(ipaddress.ip_network(subnet).network_address + 1)
+        ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=subnet, gateway=gateway)])
+        try:
+            net = client.networks.create(
+                name, driver="bridge", ipam=ipam, labels={CLUSTER: cluster_uuid}
+            )
+        except docker.errors.APIError as exc:
+            if "overlap" in engine.message(exc).lower():
+                continue  # taken meanwhile by another cluster: next candidate
+            raise DriverError(f"create network {name} ({subnet}): {engine.message(exc)}") from exc
+        return _describe(engine.call(f"inspect network {name}", client.networks.get, net.id), True)
+    raise DriverError(f"create network {name}: no free /24 left in 192.168.128-254.0/24")
+
+
+def free_addresses(net: Network, used: set[str], count: int) -> list[str]:
+    """``count`` addresses of ``net`` from .10 up that are not in ``used``."""
+    subnet = ipaddress.ip_network(net.subnet)
+    first = int(subnet.network_address) + FIRST_NODE_OFFSET
+    found: list[str] = []
+    for host in subnet.hosts():
+        if int(host) < first or str(host) in used or str(host) == net.gateway:
+            continue
+        found.append(str(host))
+        if len(found) == count:
+            return found
+    raise DriverError(f"network {net.name} ({net.subnet}) has no {count} free addresses left")
+
+
+def attached_addresses(client: docker.DockerClient, name: str) -> set[str]:
+    """Addresses in use on the network by running containers (ours and anyone else's)."""
+    net = engine.call(f"inspect network {name}", client.networks.get, name)
+    used = set()
+    for endpoint in (net.attrs.get("Containers") or {}).values():
+        addr = endpoint.get("IPv4Address", "")
+        if addr:
+            used.add(addr.split("/")[0])
+    return used
+
+
+def remove_owned(client: docker.DockerClient, cluster_uuid: str) -> None:
+    """Remove the networks created for the cluster (found by label; a fixed_network
+    has no label of ours and stays)."""
+    nets = engine.call(
+        "list cluster networks",
+        client.networks.list,
+        filters={"label": f"{CLUSTER}={cluster_uuid}"},
+    )
+    for net in nets:
+        engine.call_unless_gone(f"remove network {net.name}", net.remove)

@@ -1,0 +1,230 @@
+"""Node containers: a container that runs its own Docker engine, one per cluster node.
+
+The options are the ones the research found necessary on a host whose capability
+bounding set lacks CAP_SYS_RESOURCE (so ``--privileged`` fails): every capability
+but that one, seccomp/apparmor unconfined, no masked or read-only /proc paths
+(the CLI's ``systempaths=unconfined``, which the API spells as two empty lists),
+a private cgroup namespace, and a named volume for /var/lib/docker (overlay2 on
+the container's own overlay root falls back to vfs). The image's entrypoint runs
+dockerd under tini. Every container and volume carries the cluster, node group
+and role labels so that the engine itself says which nodes a cluster has.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker
+import docker.errors
+from docker.models.containers import Container
+from docker.types import NetworkingConfig
+
+from moorage.drivers.docker import engine
+from moorage.drivers.docker.labels import CLUSTER, HOST_PORT, NODE, NODEGROUP, ROLE
+from moorage.exceptions import DriverError
+
+# A node's inner engine stops its containers within --shutdown-timeout (the COE
+# driver passes 5 s); give it that plus a margin before the host engine kills it.
+STOP_TIMEOUT = 15
+
+
+@dataclass
+class NodeSpec:
+    """Everything needed to (re)create one node container."""
+
+    name: str
+    image: str
+    network: str
+    ip: str
+    cluster: str
+    nodegroup: str
+    role: str
+    command: Sequence[str]
+    files: Mapping[str, tuple[bytes, int]] = field(default_factory=dict)  # path -> (data, mode)
+    cpus: float | None = None
+    memory_mb: int | None = None
+    api_port: int | None = None  # the node's API port inside, published when host_port is set
+    host_port: int | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node container as the engine reports it."""
+
+    name: str
+    id: str
+    ip: str
+    nodegroup: str
+    role: str
+    state: str  # running, exited, created, restarting, ...
+    image: str
+    host_port: int | None
+
+
+def volume_name(node_name: str) -> str:
+    return f"{node_name}-var"
+
+
+def _tar(files: Mapping[str, tuple[bytes, int]]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for path, (data, mode) in files.items():
+            info = tarfile.TarInfo(path.lstrip("/"))
+            info.size, info.mode = len(data), mode
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def put_files(
+    client: docker.DockerClient, name: str, files: Mapping[str, tuple[bytes, int]]
+) -> None:
+    """Write files into a node container (created or running), e.g. its TLS certificates."""
+    engine.call(f"copy files into {name}", client.api.put_archive, name, "/", _tar(files))
+
+
+def create(client: docker.DockerClient, spec: NodeSpec, start: bool = True) -> str:
+    """Create (and start) the node container; its volume is created or reused."""
+    labels = {CLUSTER: spec.cluster, NODEGROUP: spec.nodegroup, ROLE: spec.role}
+    volume = volume_name(spec.name)
+    try:
+        client.volumes.get(volume)
+    except docker.errors.NotFound:
+        engine.call(
+            f"create volume {volume}",
+            client.volumes.create,
+            name=volume,
+            labels={**labels, NODE: spec.name},
+        )
+    except docker.errors.APIError as exc:
+        raise DriverError(f"inspect volume {volume}: {engine.message(exc)}") from exc
+    ports: dict[int | str, Any] | None = None
+    if spec.host_port is not None and spec.api_port is not None:
+        ports = {spec.api_port: ("127.0.0.1", spec.host_port)}
+        labels[HOST_PORT] = str(spec.host_port)
+    api = client.api
+    host_config = api.create_host_config(
+        binds={volume: {"bind": "/var/lib/docker", "mode": "rw"}},
+        port_bindings=ports,
+        network_mode=spec.network,
+        cap_add=["ALL"],
+        cap_drop=["SYS_RESOURCE"],
+        security_opt=["seccomp=unconfined", "apparmor=unconfined"],
+        cgroupns="private",
+        restart_policy={"Name": "unless-stopped"},
+        nano_cpus=int(spec.cpus * 1e9) if spec.cpus else None,
+        mem_limit=f"{spec.memory_mb}m" if spec.memory_mb else None,
+        memswap_limit=f"{spec.memory_mb}m" if spec.memory_mb else None,
+    )
+    host_config["MaskedPaths"] = []
+    host_config["ReadonlyPaths"] = []
+    networking = NetworkingConfig()  # the SDK's stubs type the endpoint map wrongly
+    networking["EndpointsConfig"] = {spec.network: api.create_endpoint_config(ipv4_address=spec.ip)}
+    created = engine.call(
+        f"create node container {spec.name} from image {spec.image}",
+        api.create_container,
+        spec.image,
+        list(spec.command),
+        name=spec.name,
+        hostname=spec.name,
+        detach=True,
+        host_config=host_config,
+        ports=list(ports) if ports else None,
+        labels=labels,
+        networking_config=networking,
+        stop_timeout=STOP_TIMEOUT,
+        use_config_proxy=False,
+    )
+    if spec.files:
+        put_files(client, spec.name, spec.files)
+    if start:
+        engine.call(f"start node container {spec.name}", api.start, created["Id"])
+    return str(created["Id"])
+
+
+def _ip(attrs: Mapping[str, object]) -> str:
+    settings = attrs.get("NetworkSettings")
+    networks = settings.get("Networks", {}) if isinstance(settings, dict) else {}
+    for endpoint in (networks or {}).values():
+        ipam = endpoint.get("IPAMConfig") or {}
+        addr = ipam.get("IPv4Address") or endpoint.get("IPAddress")
+        if addr:
+            return str(addr)
+    return ""
+
+
+def _node(container: Container) -> Node:
+    attrs = container.attrs
+    labels = attrs.get("Labels") or {}
+    names = attrs.get("Names") or [""]
+    port = labels.get(HOST_PORT, "")
+    return Node(
+        name=names[0].lstrip("/"),
+        id=str(attrs.get("Id", "")),
+        ip=_ip(attrs),
+        nodegroup=labels.get(NODEGROUP, ""),
+        role=labels.get(ROLE, ""),
+        state=str(attrs.get("State", "")),
+        image=str(attrs.get("Image", "")),
+        host_port=int(port) if port.isdigit() else None,
+    )
+
+
+def find(client: docker.DockerClient, cluster: str, nodegroup: str | None = None) -> list[Node]:
+    """The cluster's node containers (in any state), sorted by name."""
+    label = [f"{CLUSTER}={cluster}"]
+    if nodegroup is not None:
+        label.append(f"{NODEGROUP}={nodegroup}")
+    containers = engine.call(
+        f"list node containers of cluster {cluster}",
+        client.containers.list,
+        all=True,
+        sparse=True,
+        filters={"label": label},
+    )
+    return sorted((_node(c) for c in containers), key=lambda n: n.name)
+
+
+def remove(client: docker.DockerClient, name: str, keep_volume: bool = False) -> None:
+    """Remove a node container (gone already is fine) and, unless kept, its volume."""
+    engine.call_unless_gone(
+        f"remove node container {name}", client.api.remove_container, name, force=True, v=True
+    )
+    if not keep_volume:
+        remove_volume(client, volume_name(name))
+
+
+def remove_volume(client: docker.DockerClient, volume: str) -> None:
+    engine.call_unless_gone(f"remove volume {volume}", client.api.remove_volume, volume, force=True)
+
+
+def remove_cluster(client: docker.DockerClient, cluster: str) -> None:
+    """Remove every container and volume labelled with the cluster, in parallel."""
+    names = [n.name for n in find(client, cluster)]
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda name: remove(client, name), names))
+    volumes = engine.call(
+        f"list volumes of cluster {cluster}",
+        client.api.volumes,
+        filters={"label": f"{CLUSTER}={cluster}"},
+    )
+    for volume in (volumes or {}).get("Volumes") or []:
+        remove_volume(client, volume["Name"])
+
+
+def start(client: docker.DockerClient, name: str) -> None:
+    engine.call(f"start node container {name}", client.api.start, name)
+
+
+def restart(client: docker.DockerClient, name: str) -> None:
+    engine.call(f"restart node container {name}", client.api.restart, name, timeout=STOP_TIMEOUT)
+
+
+def engine_version(client: docker.DockerClient) -> str:
+    """The Docker engine version of a node (its ``coe_version``)."""
+    version = engine.call("get the node engine's version", client.version)
+    return str(version.get("Version", ""))

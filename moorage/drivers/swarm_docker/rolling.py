@@ -1,0 +1,75 @@
+"""Rolling operations over existing nodes: image upgrade and CA rotation.
+
+Both touch a few nodes at a time so that the swarm keeps its quorum and its
+workloads keep running elsewhere. An upgraded node keeps its name, address, host
+port and /var/lib/docker volume, so its engine comes back with its swarm identity
+and rejoins by itself; it is drained before and made active again after.
+"""
+
+from __future__ import annotations
+
+from moorage.drivers.base import NodeGroupSpec, Progress, TemplateSpec
+from moorage.drivers.docker import image, node
+from moorage.drivers.docker.node import Node
+from moorage.drivers.swarm_docker import credentials, layout, provision, swarm
+from moorage.drivers.swarm_docker.session import Session
+from moorage.exceptions import DriverError
+
+
+def _batches(nodes: list[Node], size: int) -> list[list[Node]]:
+    size = max(1, size)
+    return [nodes[i : i + size] for i in range(0, len(nodes), size)]
+
+
+def upgrade(
+    session: Session,
+    template: TemplateSpec,
+    nodegroup: NodeGroupSpec,
+    max_batch_size: int,
+    progress: Progress,
+) -> None:
+    """Replace the group's containers with the new template's image, batch by batch
+    (managers one at a time, whatever ``max_batch_size`` says, to keep the quorum)."""
+    labels = {**template.labels, **session.spec.labels, **nodegroup.labels}
+    target = layout.image_ref(template, None, labels)
+    progress.step(f"checking node image {target}")
+    provision.check_image(session, target)
+    todo = [n for n in session.nodes(nodegroup.name) if image.reference(n.image) != target]
+    size = 1 if layout.is_manager(nodegroup) else max_batch_size
+    for batch in _batches(todo, size):
+        names = [n.name for n in batch]
+        progress.step(f"upgrading {', '.join(names)} to {target}")
+        ids = swarm.drain(session, names, leaving=False)
+        for old in batch:
+            provision.replace_node(session, nodegroup, old, target)
+        fresh = [n for n in session.nodes(nodegroup.name) if n.name in names]
+        swarm.wait_engines(session, fresh)
+        swarm.converge(session)  # a no-op when they came back with their swarm state
+        swarm.wait_ready(session, names)
+        _, manager = swarm.find_manager(session)
+        members = swarm.swarm_nodes(manager)
+        for name in names:
+            node_id = str(members[name]["ID"]) if name in members else ids.get(name)
+            if node_id:
+                swarm.set_availability(manager, node_id, "active")
+
+
+def rotate_ca(session: Session, progress: Progress) -> None:
+    """Give every node a server certificate from the new CA (``spec.ca``) and restart
+    the nodes one at a time, managers first, so the conductor (whose client
+    certificate is from the new CA too) can reach each as soon as it is back."""
+    spec = session.spec
+    if not session.tls:
+        return
+    if spec.ca is None:
+        raise DriverError(f"rotate the CA of cluster {spec.uuid}: no CA given")
+    nodes = session.nodes()
+    progress.step("writing server certificates from the new CA")
+    for n in nodes:
+        node.put_files(session.host, n.name, credentials.server_files(spec.ca, n.name, n.ip))
+    ordered = sorted(nodes, key=lambda n: (n.role != layout.MASTER_ROLE, n.name))
+    for n in ordered:
+        progress.step(f"restarting {n.name} with its new certificate")
+        node.restart(session.host, n.name)
+        swarm.wait_engines(session, [n])
+        swarm.wait_ready(session, [n.name])

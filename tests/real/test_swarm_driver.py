@@ -1,0 +1,342 @@
+"""The swarm-mode driver against the real local Docker engine, driven directly (no API).
+
+One cluster (1 manager + 2 workers) is created for the module and used by the
+tests in order: reach it over TLS with a client certificate from the cluster CA,
+run a service published in host mode and reach it from the host, resize, watch
+health, delete. A second cluster fails on purpose half way and is cleaned up.
+"""
+
+from __future__ import annotations
+
+import functools
+import pathlib
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TypeVar
+
+import docker
+import pytest
+from docker.types import EndpointSpec, ServiceMode
+
+from moorage.certs.authority import KeyPair, generate_ca, issue_client_cert
+from moorage.drivers.base import (
+    CaBundle,
+    ClusterResult,
+    ClusterSpec,
+    Flavor,
+    NodeGroupSpec,
+    TemplateSpec,
+)
+from moorage.drivers.docker import image
+from moorage.drivers.docker.labels import CLUSTER
+from moorage.drivers.swarm_docker.driver import SwarmDockerDriver
+from moorage.exceptions import DriverError
+
+pytestmark = pytest.mark.real
+
+FLAVOR = Flavor("m1.small", 1, 1024, 10)
+WEB_PORT = 18080
+T = TypeVar("T")
+
+
+class Steps:
+    """A Progress that remembers the steps it was told."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def step(self, name: str) -> None:
+        self.names.append(name)
+
+
+def make_spec(
+    ca: KeyPair, name: str, workers: int, worker_labels: dict[str, str] | None = None
+) -> ClusterSpec:
+    template = TemplateSpec(
+        uuid=str(uuid.uuid4()),
+        name="swarm-template",
+        coe="swarm-mode",
+        server_type="vm",
+        cluster_distro="debian",
+        image_id="moorage-node",
+        labels={"docker_volume_size": "5"},
+    )
+    groups = [
+        NodeGroupSpec(
+            str(uuid.uuid4()),
+            "default-master",
+            "master",
+            1,
+            "moorage-node",
+            FLAVOR,
+            is_default=True,
+        ),
+        NodeGroupSpec(
+            str(uuid.uuid4()),
+            "default-worker",
+            "worker",
+            workers,
+            "moorage-node",
+            FLAVOR,
+            labels=worker_labels or {},
+            is_default=True,
+        ),
+    ]
+    return ClusterSpec(
+        uuid=str(uuid.uuid4()),
+        name=name,
+        project_id="test",
+        template=template,
+        nodegroups=groups,
+        ca=CaBundle(ca.cert_pem, ca.key_pem),
+    )
+
+
+def leftovers(host: docker.DockerClient, cluster_uuid: str) -> list[str]:
+    label: dict[str, str | list[str] | bool] = {"label": f"{CLUSTER}={cluster_uuid}"}
+    found = [f"container {c.name}" for c in host.containers.list(all=True, filters=label)]
+    found += [f"network {n.name}" for n in host.networks.list(filters=label)]
+    found += [f"volume {v.name}" for v in host.volumes.list(filters=label)]
+    return found
+
+
+def tls_client(tmp: pathlib.Path, ca: KeyPair, address: str) -> docker.DockerClient:
+    """A plain Docker SDK client with a certificate from the cluster CA, as a user has."""
+    pair = issue_client_cert(ca, "tester")
+    for name, text in (
+        ("ca.pem", ca.cert_pem),
+        ("cert.pem", pair.cert_pem),
+        ("key.pem", pair.key_pem),
+    ):
+        (tmp / name).write_text(text)
+    tls = docker.tls.TLSConfig(
+        client_cert=(str(tmp / "cert.pem"), str(tmp / "key.pem")),
+        ca_cert=str(tmp / "ca.pem"),
+        verify=True,
+    )
+    client = docker.DockerClient(
+        base_url=address.replace("tcp://", "https://"), tls=tls, version="1.41"
+    )
+    client.api.trust_env = False  # the cluster CA, not $REQUESTS_CA_BUNDLE; no proxies
+    return client
+
+
+def ready_hostnames(client: docker.DockerClient) -> list[str]:
+    return sorted(
+        n.attrs["Description"]["Hostname"]
+        for n in client.nodes.list()
+        if n.attrs["Status"]["State"] == "ready"
+    )
+
+
+def http_get(url: str) -> str:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url, timeout=3) as response:
+        return str(response.read().decode())
+
+
+def eventually(check: Callable[[], T], timeout: float = 60.0) -> T:
+    """Poll until ``check`` returns something true (errors count as not yet)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout}s: {check}")
+        time.sleep(0.5)
+
+
+@dataclass
+class Cluster:
+    spec: ClusterSpec
+    result: ClusterResult
+    client: docker.DockerClient
+    ca: KeyPair
+    tmp: pathlib.Path
+
+    @property
+    def workers(self) -> NodeGroupSpec:
+        return self.spec.nodegroup("default-worker")
+
+    def node_client(self, ip: str) -> docker.DockerClient:
+        return tls_client(self.tmp, self.ca, f"tcp://{ip}:2375")
+
+
+@pytest.fixture(scope="module")
+def driver() -> SwarmDockerDriver:
+    return SwarmDockerDriver()
+
+
+@pytest.fixture(scope="module")
+def ca() -> KeyPair:
+    return generate_ca("moorage test cluster")
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    docker_host: docker.DockerClient,
+    node_image: str,
+    driver: SwarmDockerDriver,
+    ca: KeyPair,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Cluster]:
+    spec = make_spec(ca, "real", workers=2)
+    steps = Steps()
+    try:
+        result = driver.create_cluster(spec, steps)
+        assert result.api_address
+        tmp = tmp_path_factory.mktemp("tls")
+        client = tls_client(tmp, ca, result.api_address)
+        yield Cluster(spec, result, client, ca, tmp)
+        client.close()
+    finally:
+        driver.delete_cluster(spec, Steps())  # idempotent: safe after the delete test
+
+
+class TestLifecycle:
+    def test_create_reports_addresses_and_versions(
+        self, cluster: Cluster, docker_host: docker.DockerClient
+    ) -> None:
+        result = cluster.result
+        assert result.api_address and result.api_address.startswith("tcp://127.0.0.1:")
+        assert len(result.node_addresses["default-master"]) == 1
+        assert len(result.node_addresses["default-worker"]) == 2
+        assert result.coe_version == docker_host.version()["Version"]  # node image = host binaries
+        assert result.container_version == result.coe_version
+
+    def test_tls_client_sees_ready_swarm(self, cluster: Cluster) -> None:
+        assert len(ready_hostnames(cluster.client)) == 3
+        assert cluster.client.info()["Swarm"]["ControlAvailable"] is True
+
+    def test_nodes_are_labelled_limited_and_under_init(
+        self, cluster: Cluster, docker_host: docker.DockerClient
+    ) -> None:
+        found = docker_host.containers.list(filters={"label": f"{CLUSTER}={cluster.spec.uuid}"})
+        assert len(found) == 3
+        for container in found:
+            labels = container.labels
+            assert labels["moorage.role"] in ("master", "worker")
+            assert labels["moorage.nodegroup"] in ("default-master", "default-worker")
+            host_config = container.attrs["HostConfig"]
+            assert host_config["Memory"] == FLAVOR.memory_mb * 1024 * 1024
+            assert host_config["NanoCpus"] == FLAVOR.cpus * 10**9
+            assert container.attrs["Path"].endswith("tini-static")
+            mounts = {m["Destination"]: m for m in container.attrs["Mounts"]}
+            assert mounts["/var/lib/docker"]["Type"] == "volume"
+
+    def test_api_refuses_a_client_without_certificate(self, cluster: Cluster) -> None:
+        assert cluster.result.api_address
+        plain = docker.DockerClient(base_url=cluster.result.api_address, version="1.41", timeout=5)
+        with pytest.raises(docker.errors.DockerException):
+            plain.ping()
+
+    def test_service_published_in_host_mode_is_reachable(
+        self, cluster: Cluster, docker_host: docker.DockerClient, workload_image: str
+    ) -> None:
+        addresses = [a for group in cluster.result.node_addresses.values() for a in group]
+        for ip in addresses:  # no registry: load the image into every node
+            image.copy_image(docker_host, cluster.node_client(ip), workload_image)
+        cluster.client.services.create(
+            workload_image,
+            command=[
+                "sh",
+                "-c",
+                "mkdir -p /www && echo hello from $(hostname) > /www/index.html && exec httpd -f -p 80 -h /www",
+            ],
+            name="web",
+            mode=ServiceMode("replicated", replicas=3),
+            maxreplicas=1,
+            # no IPVS here: no routing mesh, so host-mode ports and DNS round robin
+            endpoint_spec=EndpointSpec(
+                mode="dnsrr",
+                ports={WEB_PORT: (80, "tcp", "host")},  # type: ignore[dict-item]  # stubs: str keys
+            ),
+            stop_grace_period=1_000_000_000,
+        )
+        for ip in addresses:  # the node addresses, on the cluster network the host reaches
+            body = eventually(functools.partial(http_get, f"http://{ip}:{WEB_PORT}/"))
+            assert body.startswith("hello from")
+
+    def test_health_is_reported_per_node(self, cluster: Cluster, driver: SwarmDockerDriver) -> None:
+        report = driver.poll_health(cluster.spec)
+        assert report is not None
+        assert report.status == "HEALTHY", report.reason
+        assert report.reason["api"] == "ok"
+        assert sorted(k for k in report.reason if k.endswith(".Ready")) == sorted(
+            f"{h}.Ready" for h in ready_hostnames(cluster.client)
+        )
+        assert set(v for k, v in report.reason.items() if k.endswith(".Ready")) == {"True"}
+
+    def test_grow_to_three_workers(self, cluster: Cluster, driver: SwarmDockerDriver) -> None:
+        steps = Steps()
+        result = driver.resize_nodegroup(cluster.spec, cluster.workers, 3, [], steps)
+        cluster.workers.node_count = 3
+        assert len(result.node_addresses["default-worker"]) == 3
+        assert len(ready_hostnames(cluster.client)) == 4
+        assert any("creating 1 node" in s for s in steps.names)
+
+    def test_shrink_to_one_removing_a_named_node(
+        self, cluster: Cluster, driver: SwarmDockerDriver, docker_host: docker.DockerClient
+    ) -> None:
+        workers = [n for n in ready_hostnames(cluster.client) if "-default-worker-" in n]
+        named = workers[1]
+        steps = Steps()
+        result = driver.resize_nodegroup(cluster.spec, cluster.workers, 1, [named], steps)
+        cluster.workers.node_count = 1
+        assert len(result.node_addresses["default-worker"]) == 1
+        remaining = [n for n in ready_hostnames(cluster.client) if "-default-worker-" in n]
+        assert remaining == [workers[0]]  # the named one and the highest-numbered one left
+        assert any(s.startswith("draining") for s in steps.names)
+        names = {
+            c.name
+            for c in docker_host.containers.list(
+                all=True, filters={"label": f"{CLUSTER}={cluster.spec.uuid}"}
+            )
+        }
+        assert named not in names
+
+    def test_container_removed_behind_our_back_is_unhealthy(
+        self, cluster: Cluster, driver: SwarmDockerDriver, docker_host: docker.DockerClient
+    ) -> None:
+        victim = next(n for n in ready_hostnames(cluster.client) if "-default-worker-" in n)
+        docker_host.containers.get(victim).remove(force=True, v=True)
+        report = driver.poll_health(cluster.spec)
+        assert report is not None and report.status == "UNHEALTHY"
+        assert report.reason[f"{victim}.Ready"] == "False"
+        assert report.reason["default-worker.nodes"] == "0 of 1 node containers exist"
+        # running the resize again repairs the group
+        driver.resize_nodegroup(cluster.spec, cluster.workers, 1, [], Steps())
+
+        def healthy() -> bool:
+            report = driver.poll_health(cluster.spec)
+            return report is not None and report.status == "HEALTHY"
+
+        assert eventually(healthy, timeout=30)
+
+    def test_delete_leaves_nothing(
+        self, cluster: Cluster, driver: SwarmDockerDriver, docker_host: docker.DockerClient
+    ) -> None:
+        driver.delete_cluster(cluster.spec, Steps())
+        assert leftovers(docker_host, cluster.spec.uuid) == []
+        driver.delete_cluster(cluster.spec, Steps())  # again: nothing to do, no error
+
+
+def test_missing_image_fails_and_delete_cleans_up(
+    docker_host: docker.DockerClient, node_image: str, driver: SwarmDockerDriver, ca: KeyPair
+) -> None:
+    spec = make_spec(ca, "broken", workers=1, worker_labels={"node_image_tag": "no-such-tag"})
+    try:
+        with pytest.raises(DriverError, match="moorage-node:no-such-tag"):
+            driver.create_cluster(spec, Steps())
+        assert leftovers(docker_host, spec.uuid)  # the master was made before the failure
+    finally:
+        driver.delete_cluster(spec, Steps())
+    assert leftovers(docker_host, spec.uuid) == []
