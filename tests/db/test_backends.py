@@ -1,0 +1,147 @@
+"""The DB layer on SQLite, PostgreSQL and MariaDB alike."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import IntegrityError
+
+from moorage import exceptions
+from moorage.conductor import lease
+from moorage.context import RequestContext
+from moorage.db import migrate, models
+from moorage.db.models import utcnow
+from moorage.db.query import Page, find, paginate, scoped
+from moorage.db.session import transaction
+
+ALICE = RequestContext(user_id="alice", project_id="a", roles=("member",))
+BOB = RequestContext(user_id="bob", project_id="b", roles=("member",))
+
+
+def _template(project: str = "a", **values: object) -> models.ClusterTemplate:
+    fields = {
+        "uuid": str(uuid.uuid4()),
+        "project_id": project,
+        "coe": "swarm-mode",
+        "image_id": "img",
+    }
+    fields.update(values)
+    return models.ClusterTemplate(**fields)
+
+
+def test_migrations_match_models(db: Engine) -> None:
+    with db.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), models.Base.metadata)
+    assert diff == []
+    assert migrate.current(db) == migrate.head()
+    migrate.check(db)
+
+
+def test_check_refuses_unknown_schema(db: Engine) -> None:
+    with db.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'ffff'")
+    with pytest.raises(exceptions.MoorageError, match="unknown"):
+        migrate.check(db)
+
+
+def test_json_columns_round_trip(db: Engine) -> None:
+    labels = {"a": "1", "ünï": "cödé", "nested.key": "v"}
+    with transaction() as s:
+        s.add(_template(labels=labels))
+    with transaction() as s:
+        row = s.scalars(select(models.ClusterTemplate)).one()
+        assert row.labels == labels
+        assert row.public is False and row.floating_ip_enabled is True
+
+
+def test_unique_uuid(db: Engine) -> None:
+    same = str(uuid.uuid4())
+    with transaction() as s:
+        s.add(_template(uuid=same))
+    with pytest.raises(IntegrityError), transaction() as s:
+        s.add(_template(uuid=same))
+
+
+def test_scope_and_ambiguous_names(db: Engine) -> None:
+    with transaction() as s:
+        s.add_all(
+            [_template("a", name="dup"), _template("a", name="dup"), _template("b", name="mine")]
+        )
+        s.add(_template("b", name="shared", public=True))
+        s.add(_template("b", name="secret", public=True, hidden=True))
+    with transaction() as s:
+        with pytest.raises(exceptions.Conflict):
+            find(s, models.ClusterTemplate, "ClusterTemplate", "dup", ALICE)
+        with pytest.raises(exceptions.NotFound):
+            find(s, models.ClusterTemplate, "ClusterTemplate", "mine", ALICE)
+        assert find(s, models.ClusterTemplate, "ClusterTemplate", "shared", ALICE).project_id == "b"
+        with pytest.raises(exceptions.NotFound):
+            find(s, models.ClusterTemplate, "ClusterTemplate", "secret", ALICE)
+        visible = s.scalars(
+            scoped(select(models.ClusterTemplate), models.ClusterTemplate, ALICE)
+        ).all()
+        assert sorted(r.name or "" for r in visible) == ["dup", "dup", "shared"]
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_keyset_paging_with_nulls_is_the_same_everywhere(db: Engine, direction: str) -> None:
+    names = ["b", None, "a", "c", None, "a", "b"]
+    with transaction() as s:
+        s.add_all([_template(name=n) for n in names])
+    with transaction() as s:
+        stmt = select(models.ClusterTemplate)
+        everything = paginate(
+            s, stmt, models.ClusterTemplate, Page(100, None, "name", direction), None
+        )
+        pages: list[models.ClusterTemplate] = []
+        marker = None
+        while True:
+            chunk = paginate(
+                s, stmt, models.ClusterTemplate, Page(2, None, "name", direction), marker
+            )
+            pages += chunk
+            if len(chunk) < 2:
+                break
+            marker = chunk[-1]
+    ordered = [r.name for r in everything]
+    nulls_first = [None, None, "a", "a", "b", "b", "c"]
+    assert ordered == (nulls_first if direction == "asc" else list(reversed(nulls_first)))
+    assert [r.id for r in pages] == [r.id for r in everything]
+
+
+def test_lease_is_exclusive_and_expires(db: Engine) -> None:
+    cluster_uuid = str(uuid.uuid4())
+    with transaction() as s:
+        s.add(models.Cluster(uuid=cluster_uuid, project_id="a", status="CREATE_IN_PROGRESS"))
+    assert lease.try_take(cluster_uuid, "c1", 30)
+    assert not lease.try_take(cluster_uuid, "c2", 30)
+    assert lease.try_take(cluster_uuid, "c1", 30)  # renewal by the owner
+    with transaction() as s:
+        s.execute(
+            update(models.Cluster)
+            .where(models.Cluster.uuid == cluster_uuid)
+            .values(lease_expires_at=utcnow() - timedelta(seconds=1))
+        )
+    assert lease.try_take(cluster_uuid, "c2", 30)  # taken over after expiry
+    held = lease.Lease(cluster_uuid, "c3", 30)
+    with pytest.raises(lease.LeaseHeld):
+        held.acquire(wait=0.3)
+
+
+def test_nodegroup_names_are_unique_per_cluster(db: Engine) -> None:
+    cluster_uuid = str(uuid.uuid4())
+    with transaction() as s:
+        s.add(models.Cluster(uuid=cluster_uuid, project_id="a"))
+        s.flush()
+        s.add(
+            models.NodeGroup(uuid=str(uuid.uuid4()), name="default-worker", cluster_id=cluster_uuid)
+        )
+    with pytest.raises(IntegrityError), transaction() as s:
+        s.add(
+            models.NodeGroup(uuid=str(uuid.uuid4()), name="default-worker", cluster_id=cluster_uuid)
+        )
