@@ -8,6 +8,7 @@ health, delete. A second cluster fails on purpose half way and is cleaned up.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import pathlib
 import time
@@ -19,6 +20,7 @@ from typing import TypeVar
 
 import docker
 import pytest
+import requests
 from docker.types import EndpointSpec, ServiceMode
 
 from moorage.certs.authority import KeyPair, generate_ca, issue_client_cert
@@ -181,6 +183,14 @@ def ca() -> KeyPair:
 
 
 @pytest.fixture(scope="module")
+def upgrade_image(docker_host: docker.DockerClient, node_image: str) -> Iterator[str]:
+    """A second node image (same binaries, another image id) to upgrade to."""
+    ref = image.build("moorage-node:upgrade-test", force=True, client=docker_host)
+    yield ref
+    docker_host.images.remove(ref, force=True)
+
+
+@pytest.fixture(scope="module")
 def cluster(
     docker_host: docker.DockerClient,
     node_image: str,
@@ -320,6 +330,66 @@ class TestLifecycle:
             return report is not None and report.status == "HEALTHY"
 
         assert eventually(healthy, timeout=30)
+
+    def test_extra_nodegroup_is_created_and_deleted(
+        self, cluster: Cluster, driver: SwarmDockerDriver, docker_host: docker.DockerClient
+    ) -> None:
+        extra = NodeGroupSpec(str(uuid.uuid4()), "extra", "worker", 1, "moorage-node", FLAVOR)
+        cluster.spec.nodegroups.append(extra)
+        result = driver.create_nodegroup(cluster.spec, extra, Steps())
+        assert len(result.node_addresses["extra"]) == 1
+        added = [n for n in ready_hostnames(cluster.client) if "-extra-" in n]
+        assert len(added) == 1
+        assert docker_host.containers.get(added[0]).labels["moorage.nodegroup"] == "extra"
+        driver.delete_nodegroup(cluster.spec, extra, Steps())
+        cluster.spec.nodegroups.remove(extra)
+        assert not [n for n in ready_hostnames(cluster.client) if "-extra-" in n]
+        with pytest.raises(docker.errors.NotFound):
+            docker_host.containers.get(added[0])
+
+    def test_rolling_upgrade_replaces_every_node(
+        self,
+        cluster: Cluster,
+        driver: SwarmDockerDriver,
+        docker_host: docker.DockerClient,
+        upgrade_image: str,
+    ) -> None:
+        template = dataclasses.replace(
+            cluster.spec.template,
+            uuid=str(uuid.uuid4()),
+            labels={"node_image_tag": upgrade_image.rsplit(":", 1)[1]},
+        )
+        before = {n.attrs["Description"]["Hostname"]: n.id for n in cluster.client.nodes.list()}
+        for group in (cluster.workers, cluster.spec.nodegroup("default-master")):
+            steps = Steps()
+            driver.upgrade_cluster(cluster.spec, template, 2, group, steps)
+            assert any(s.startswith("upgrading") for s in steps.names)
+        new_id = docker_host.images.get(upgrade_image).id
+        found = docker_host.containers.list(filters={"label": f"{CLUSTER}={cluster.spec.uuid}"})
+        assert found and all(c.attrs["Image"] == new_id for c in found)
+        after = {n.attrs["Description"]["Hostname"]: n for n in cluster.client.nodes.list()}
+        # same swarm identities: the nodes came back with their state and rejoined
+        assert {name: n.id for name, n in after.items()} == before
+        assert all(n.attrs["Spec"]["Availability"] == "active" for n in after.values())
+        assert len(ready_hostnames(cluster.client)) == len(before)
+
+    def test_ca_rotation_moves_the_api_to_the_new_ca(
+        self, cluster: Cluster, driver: SwarmDockerDriver, tmp_path: pathlib.Path
+    ) -> None:
+        assert cluster.result.api_address
+        new_ca = generate_ca("moorage test cluster, rotated")
+        cluster.spec.ca = CaBundle(new_ca.cert_pem, new_ca.key_pem)
+        driver.rotate_ca_certificate(cluster.spec, Steps())
+        (tmp_path / "old").mkdir()
+        stale = tls_client(tmp_path / "old", cluster.ca, cluster.result.api_address)
+        with pytest.raises(requests.exceptions.SSLError):  # the server's cert is from the new CA
+            stale.ping()
+        cluster.client.close()
+        cluster.ca = new_ca
+        cluster.client = tls_client(tmp_path, new_ca, cluster.result.api_address)
+        assert len(ready_hostnames(cluster.client)) == 2
+        report = driver.poll_health(cluster.spec)
+        assert report is not None and report.status == "HEALTHY", report
 
     def test_delete_leaves_nothing(
         self, cluster: Cluster, driver: SwarmDockerDriver, docker_host: docker.DockerClient

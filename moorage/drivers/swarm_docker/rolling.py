@@ -21,6 +21,10 @@ def _batches(nodes: list[Node], size: int) -> list[list[Node]]:
     return [nodes[i : i + size] for i in range(0, len(nodes), size)]
 
 
+def _wait_all_ready(session: Session) -> None:
+    swarm.wait_ready(session, [n.name for n in session.nodes() if n.state == "running"])
+
+
 def upgrade(
     session: Session,
     template: TemplateSpec,
@@ -45,7 +49,7 @@ def upgrade(
         fresh = [n for n in session.nodes(nodegroup.name) if n.name in names]
         swarm.wait_engines(session, fresh)
         swarm.converge(session)  # a no-op when they came back with their swarm state
-        swarm.wait_ready(session, names)
+        _wait_all_ready(session)  # a manager's restart makes the others reconnect too
         _, manager = swarm.find_manager(session)
         members = swarm.swarm_nodes(manager)
         for name in names:
@@ -72,4 +76,4 @@ def rotate_ca(session: Session, progress: Progress) -> None:
         progress.step(f"restarting {n.name} with its new certificate")
         node.restart(session.host, n.name)
         swarm.wait_engines(session, [n])
-        swarm.wait_ready(session, [n.name])
+        _wait_all_ready(session)

@@ -143,8 +143,8 @@ def swarm_nodes(manager: docker.DockerClient) -> dict[str, dict[str, Any]]:
     listed = engine.call("list swarm nodes", manager.api.nodes)
     found: dict[str, dict[str, Any]] = {}
     for entry in listed:
-        name = str(entry["Description"]["Hostname"])
-        if name not in found or _ready(entry):
+        name = _hostname(entry)
+        if name and name not in found or _ready(entry):
             found[name] = entry
     return found
 
@@ -156,7 +156,7 @@ def prune_orphans(session: Session, containers: Iterable[str]) -> None:
     present = set(containers)
     _, manager = find_manager(session)
     listed = engine.call("list swarm nodes", manager.api.nodes)
-    names = [str(e["Description"]["Hostname"]) for e in listed]
+    names = [_hostname(e) for e in listed]
     orphans = [
         str(e["ID"])
         for e, name in zip(listed, names, strict=True)
@@ -172,6 +172,11 @@ def _remove_nodes(manager: docker.DockerClient, node_ids: Iterable[str]) -> None
         engine.call_unless_gone(
             f"remove swarm node {node_id}", manager.api.remove_node, node_id, force=True
         )
+
+
+def _hostname(entry: Mapping[str, Any]) -> str:
+    """A node that is still joining has no description yet."""
+    return str((entry.get("Description") or {}).get("Hostname") or "")
 
 
 def _ready(entry: Mapping[str, Any]) -> bool:
