@@ -4,13 +4,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit services image bench clean
+CLIENTS := .venv-clients
+CLIENTS_STAMP := $(CLIENTS)/.installed
+
+.PHONY: run test lint unit services clients bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
+
+# Magnum's own clients, in a venv of their own (they pin many OpenStack libraries).
+$(CLIENTS_STAMP):
+	$(PYTHON) -m venv $(CLIENTS)
+	$(CLIENTS)/bin/pip install -q --upgrade pip
+	$(CLIENTS)/bin/pip install -q python-openstackclient python-magnumclient
+	touch $(CLIENTS_STAMP)
+
+clients: $(CLIENTS_STAMP)
 
 run: $(STAMP)
 	scripts/setup-docker.sh
@@ -25,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check moorage tests benchmarks
 	$(BIN)/mypy moorage
 
-test: $(STAMP) services lint
+test: $(STAMP) $(CLIENTS_STAMP) services lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
 unit: $(STAMP)
@@ -35,4 +47,4 @@ bench: $(STAMP) services
 	$(BIN)/python benchmarks/api.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(CLIENTS) .mypy_cache .ruff_cache .pytest_cache
