@@ -23,6 +23,7 @@ import pytest
 import requests
 from docker.types import EndpointSpec, ServiceMode
 
+from moorage import exceptions
 from moorage.certs.authority import KeyPair, generate_ca, issue_client_cert
 from moorage.drivers.base import (
     CaBundle,
@@ -32,7 +33,7 @@ from moorage.drivers.base import (
     NodeGroupSpec,
     TemplateSpec,
 )
-from moorage.drivers.docker import image
+from moorage.drivers.docker import engine, image
 from moorage.drivers.docker.labels import CLUSTER
 from moorage.drivers.swarm_docker.driver import SwarmDockerDriver
 from moorage.exceptions import DriverError
@@ -55,7 +56,11 @@ class Steps:
 
 
 def make_spec(
-    ca: KeyPair, name: str, workers: int, worker_labels: dict[str, str] | None = None
+    ca: KeyPair | None,
+    name: str,
+    workers: int,
+    worker_labels: dict[str, str] | None = None,
+    masters: int = 1,
 ) -> ClusterSpec:
     template = TemplateSpec(
         uuid=str(uuid.uuid4()),
@@ -65,13 +70,14 @@ def make_spec(
         cluster_distro="debian",
         image_id="moorage-node",
         labels={"docker_volume_size": "5"},
+        tls_disabled=ca is None,
     )
     groups = [
         NodeGroupSpec(
             str(uuid.uuid4()),
             "default-master",
             "master",
-            1,
+            masters,
             "moorage-node",
             FLAVOR,
             is_default=True,
@@ -93,7 +99,7 @@ def make_spec(
         project_id="test",
         template=template,
         nodegroups=groups,
-        ca=CaBundle(ca.cert_pem, ca.key_pem),
+        ca=CaBundle(ca.cert_pem, ca.key_pem) if ca else None,
     )
 
 
@@ -184,7 +190,8 @@ def ca() -> KeyPair:
 
 @pytest.fixture(scope="module")
 def upgrade_image(docker_host: docker.DockerClient, node_image: str) -> Iterator[str]:
-    """A second node image (same binaries, another image id) to upgrade to."""
+    """A second node image (same binaries, another image id) to upgrade to. The cluster
+    fixture depends on it, so that it is removed only after the cluster is gone."""
     ref = image.build("moorage-node:upgrade-test", force=True, client=docker_host)
     yield ref
     docker_host.images.remove(ref, force=True)
@@ -197,6 +204,7 @@ def cluster(
     driver: SwarmDockerDriver,
     ca: KeyPair,
     tmp_path_factory: pytest.TempPathFactory,
+    upgrade_image: str,
 ) -> Iterator[Cluster]:
     spec = make_spec(ca, "real", workers=2)
     steps = Steps()
@@ -410,3 +418,65 @@ def test_missing_image_fails_and_delete_cleans_up(
     finally:
         driver.delete_cluster(spec, Steps())
     assert leftovers(docker_host, spec.uuid) == []
+
+
+def test_three_managers_form_a_quorum(
+    docker_host: docker.DockerClient,
+    node_image: str,
+    driver: SwarmDockerDriver,
+    ca: KeyPair,
+    tmp_path: pathlib.Path,
+) -> None:
+    spec = make_spec(ca, "quorum", workers=0, masters=3)
+    try:
+        result = driver.create_cluster(spec, Steps())
+        assert result.api_address
+        client = tls_client(tmp_path, ca, result.api_address)
+        managers = [n.attrs["ManagerStatus"] for n in client.nodes.list()]
+        assert len(managers) == 3
+        assert all(m["Reachability"] == "reachable" for m in managers)
+        assert sum(bool(m.get("Leader")) for m in managers) == 1
+        report = driver.poll_health(spec)
+        assert report is not None and report.status == "HEALTHY", report
+    finally:
+        driver.delete_cluster(spec, Steps())
+    assert leftovers(docker_host, spec.uuid) == []
+
+
+def test_tls_disabled_cluster_serves_plain_tcp(
+    docker_host: docker.DockerClient, node_image: str, driver: SwarmDockerDriver
+) -> None:
+    spec = make_spec(None, "plain", workers=0)
+    try:
+        result = driver.create_cluster(spec, Steps())
+        assert result.api_address
+        client = docker.DockerClient(base_url=result.api_address, version="1.41")
+        client.api.trust_env = False
+        assert client.info()["Swarm"]["ControlAvailable"] is True
+    finally:
+        driver.delete_cluster(spec, Steps())
+    assert leftovers(docker_host, spec.uuid) == []
+
+
+def test_errors_name_the_call_and_never_carry_secrets() -> None:
+    token = "SWMTKN-1-secretsecretsecret"
+
+    def join() -> None:
+        raise docker.errors.APIError("join failed", explanation=f"invalid join token {token}")
+
+    with pytest.raises(DriverError) as caught:
+        engine.call("join node n0 to the swarm", join, secrets=[token])
+    assert "join node n0 to the swarm" in str(caught.value)
+    assert token not in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+@pytest.mark.parametrize("count", [1, 3, 5])
+def test_master_sizes_accepted(driver: SwarmDockerDriver, count: int) -> None:
+    driver.validate_master_size(count)
+
+
+@pytest.mark.parametrize("count", [0, 2, 4, 7])
+def test_master_sizes_refused(driver: SwarmDockerDriver, count: int) -> None:
+    with pytest.raises(exceptions.Invalid):
+        driver.validate_master_size(count)
