@@ -227,3 +227,50 @@ def with_defaults(values: dict[str, Any], schema: Schema) -> dict[str, Any]:
 
 def bool_from_string(value: Any, name: str = "value") -> bool:
     return Bool().check(name, value, True)
+
+
+def _json_type(kind: FieldType) -> dict[str, Any]:
+    if isinstance(kind, Str):
+        doc: dict[str, Any] = {
+            "type": "string",
+            "minLength": kind.min_length,
+            "maxLength": kind.max_length,
+        }
+        if kind.pattern:
+            doc["pattern"] = kind.pattern
+        return doc
+    if isinstance(kind, Int):
+        doc = {"type": "integer"}
+        if kind.minimum is not None:
+            doc["minimum"] = kind.minimum
+        if kind.maximum is not None:
+            doc["maximum"] = kind.maximum
+        return doc
+    if isinstance(kind, Bool):
+        return {"type": "boolean"}
+    if isinstance(kind, Enum):
+        return {"type": "string", "enum": list(kind.values)}
+    if isinstance(kind, Uuid):
+        return {"type": "string", "format": "uuid"}
+    if isinstance(kind, Labels):
+        return {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}}
+    if isinstance(kind, StrList):
+        return {"type": "array", "items": {"type": "string"}}
+    return {}
+
+
+def json_schema(schema: Schema) -> dict[str, Any]:
+    """The JSON Schema of a request object, for the OpenAPI document.
+
+    Only a description: requests are checked by ``parse_body``, which gives
+    Magnum's messages.
+    """
+    writable = {k: v for k, v in schema.items() if not v.readonly}
+    return {
+        "type": "object",
+        "properties": {
+            name: {**_json_type(f.type), "nullable": True} for name, f in writable.items()
+        },
+        "required": [name for name, f in writable.items() if f.mandatory],
+        "additionalProperties": False,
+    }

@@ -22,6 +22,20 @@ COMMON_INTERNAL = frozenset(
 LITERAL_FIELDS = frozenset({"labels", "health_status_reason", "node_labels", "node_taints"})
 
 
+JSON_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "op": {"type": "string", "enum": list(OPS)},
+            "path": {"type": "string", "pattern": PATH_PATTERN},
+            "value": {"type": ["string", "integer", "boolean"]},
+        },
+        "required": ["op", "path"],
+    },
+}
+
+
 def parse(body: Any) -> list[dict[str, Any]]:
     """Check the shape of a patch document before anything is looked up."""
     if not isinstance(body, list):

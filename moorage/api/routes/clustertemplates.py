@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from moorage import exceptions
 from moorage.api import policy
 from moorage.api.auth import context_from
-from moorage.api.common import collection, iso, links, next_link, page, read_json
+from moorage.api.common import collection, iso, json_body, links, next_link, page, read_json
 from moorage.config import CONF
 from moorage.context import RequestContext
 from moorage.db import models
@@ -21,7 +21,18 @@ from moorage.db.session import transaction
 from moorage.drivers import registry
 from moorage.objects import names, template_rules
 from moorage.objects import patch as jsonpatch
-from moorage.objects.fields import Bool, Enum, Field, Int, Labels, Schema, Str, Uuid, parse_body
+from moorage.objects.fields import (
+    Bool,
+    Enum,
+    Field,
+    Int,
+    Labels,
+    Schema,
+    Str,
+    Uuid,
+    json_schema,
+    parse_body,
+)
 
 router = APIRouter(tags=["clustertemplates"])
 
@@ -125,7 +136,12 @@ def _check_publish(ctx: RequestContext) -> None:
         )
 
 
-@router.post("/clustertemplates", status_code=201, summary="Create a cluster template")
+@router.post(
+    "/clustertemplates",
+    status_code=201,
+    summary="Create a cluster template",
+    openapi_extra=json_body(json_schema(SCHEMA)),
+)
 async def create(
     request: Request, response: Response, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
@@ -236,7 +252,11 @@ def _allowed_on_referenced(changes: set[str], after: dict[str, Any]) -> bool:
     )
 
 
-@router.patch("/clustertemplates/{ident}", summary="Update a cluster template (JSON patch)")
+@router.patch(
+    "/clustertemplates/{ident}",
+    summary="Update a cluster template (JSON patch)",
+    openapi_extra=json_body(jsonpatch.JSON_SCHEMA),
+)
 async def patch(
     request: Request, ident: str, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
