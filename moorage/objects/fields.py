@@ -269,7 +269,7 @@ def json_schema(schema: Schema) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
-            name: {**_json_type(f.type), "nullable": True} for name, f in writable.items()
+            name: {"anyOf": [_json_type(f.type), {"type": "null"}]} for name, f in writable.items()
         },
         "required": [name for name, f in writable.items() if f.mandatory],
         "additionalProperties": False,
