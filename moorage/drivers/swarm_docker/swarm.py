@@ -144,7 +144,7 @@ def swarm_nodes(manager: docker.DockerClient) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for entry in listed:
         name = _hostname(entry)
-        if name and name not in found or _ready(entry):
+        if name and (name not in found or _ready(entry)):
             found[name] = entry
     return found
 
