@@ -12,6 +12,7 @@ import socket
 from collections.abc import Iterable, Sequence
 
 from oslo_config import cfg
+from oslo_policy import opts as policy_opts
 
 CONF = cfg.CONF
 
@@ -290,11 +291,16 @@ _GROUPS: dict[str | None, Sequence[cfg.Opt]] = {
 
 for _group, _opts in _GROUPS.items():
     CONF.register_opts(list(_opts), group=_group)
+# oslo.policy's own [oslo_policy] options (policy_file, enforce_new_defaults, ...).
+policy_opts._register(CONF)
 
 
 def list_opts() -> list[tuple[str | None, Iterable[cfg.Opt]]]:
     """Entry point for oslo-config-generator and ``moorage config sample``."""
-    return [(group or "DEFAULT", list(opts)) for group, opts in _GROUPS.items()]
+    ours: list[tuple[str | None, Iterable[cfg.Opt]]] = [
+        (group or "DEFAULT", list(opts)) for group, opts in _GROUPS.items()
+    ]
+    return ours + list(policy_opts.list_opts())
 
 
 def load(args: Sequence[str] | None = None, prog: str = "moorage") -> None:

@@ -1,0 +1,191 @@
+"""HTTP conventions every route shares (api.md §2, §3, §5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from moorage.api import policy
+from moorage.config import CONF
+from tests.api.conftest import Api, assert_error, template_body
+
+EMPTY = {"request_id": "", "code": "", "title": "", "detail": "", "links": []}
+VERSION_HEADERS = (
+    "openstack-api-minimum-version",
+    "openstack-api-maximum-version",
+    "openstack-api-version",
+)
+
+
+def test_root_document_needs_no_auth(client: TestClient) -> None:
+    body = client.get("/").json()
+    (version,) = body["versions"]
+    assert version["max_version"] == "1.14" and version["min_version"] == "1.1"
+    assert version["links"] == [{"href": "http://testserver/v1/", "rel": "self"}]
+    assert client.get("/.json").json() == body
+
+
+def test_v1_document(client: TestClient) -> None:
+    response = client.get("/v1/", headers={"OpenStack-API-Version": "container-infra 1.14"})
+    body = response.json()
+    assert response.headers["openstack-api-version"] == "container-infrastructure-management 1.14"
+    assert body["clusters"][0] == {"href": "http://testserver/v1/clusters/", "rel": "self"}
+    assert "bays" not in body
+    assert body["nodegroups"][0]["href"] == "http://testserver/v1/clusters/{cluster_id}/nodegroups"
+    old = client.get("/v1", headers={"OpenStack-API-Version": "container-infra 1.10"}).json()
+    assert "bays" in old and "baymodels" in old
+
+
+def test_no_header_means_1_1_and_latest_means_max(alice: Api) -> None:
+    assert (
+        alice.at("").get("/v1/clustertemplates").headers["openstack-api-version"].endswith(" 1.1")
+    )
+    for header in ("container-infra latest", "magnum LATEST"):
+        response = alice.get("/v1/clustertemplates", headers={"OpenStack-API-Version": header})
+        assert response.headers["openstack-api-version"].endswith(" 1.14")
+
+
+@pytest.mark.parametrize(
+    "header", ["compute 1.2", "1.1", "container-infra abc", "container-infra 1.2.3"]
+)
+def test_malformed_version_is_a_bare_406(alice: Api, header: str) -> None:
+    response = alice.get("/v1/clustertemplates", headers={"OpenStack-API-Version": header})
+    assert response.status_code == 406
+    assert response.json() == {"errors": [{**EMPTY, "status": 406}]}
+    assert not any(h in response.headers for h in VERSION_HEADERS)
+
+
+@pytest.mark.parametrize("number", ["2.1", "1.0", "1.99"])
+def test_out_of_range_version(alice: Api, number: str) -> None:
+    response = alice.get(
+        "/v1/clustertemplates", headers={"OpenStack-API-Version": f"container-infra {number}"}
+    )
+    assert response.status_code == 406
+    (error,) = response.json()["errors"]
+    assert error["code"] == "magnum.microversion-unsupported"
+    assert (error["min_version"], error["max_version"]) == ("1.1", "1.14")
+    assert (
+        response.headers["openstack-api-version"] == f"container-infrastructure-management {number}"
+    )
+
+
+def test_request_id_on_every_response(client: TestClient, alice: Api) -> None:
+    ids = {
+        client.get("/").headers["x-openstack-request-id"],
+        alice.get("/v1/nope").headers["x-openstack-request-id"],
+    }
+    assert len(ids) == 2 and all(i.startswith("req-") for i in ids)
+
+
+def test_unknown_path_and_wrong_method_are_framework_errors(alice: Api) -> None:
+    for response, status in (
+        (alice.get("/v1/nope"), 404),
+        (alice.request("PUT", "/v1/clustertemplates"), 405),
+    ):
+        assert response.status_code == status
+        assert response.json() == {"errors": [{**EMPTY, "status": status}]}
+        assert "openstack-api-version" not in response.headers
+
+
+def test_trailing_slash_and_unversioned_paths(alice: Api) -> None:
+    uuid = alice.post("/v1/clustertemplates/", template_body()).json()["uuid"]
+    assert alice.get(f"/clustertemplates/{uuid}/").json()["uuid"] == uuid
+
+
+def test_accept_without_json(alice: Api) -> None:
+    response = alice.get("/v1/clustertemplates", headers={"Accept": "application/xml"})
+    assert response.status_code == 406 and response.json()["errors"][0]["title"] == ""
+    assert alice.get("/v1/clustertemplates", headers={"Accept": "*/*"}).status_code == 200
+
+
+def test_body_format_errors(alice: Api) -> None:
+    response = alice.request(
+        "POST", "/v1/clustertemplates", content=b"{}", headers={"Content-Type": "text/plain"}
+    )
+    assert_error(response, 415, "Unknown mimetype: text/plain")
+    response = alice.request(
+        "POST",
+        "/v1/clustertemplates",
+        content=b"{nope",
+        headers={"Content-Type": "application/json"},
+    )
+    assert_error(response, 400, "Request is not in valid JSON format")
+
+
+def test_unknown_query_argument(alice: Api) -> None:
+    assert_error(
+        alice.get("/v1/clustertemplates?all_tenants=1"), 400, 'Unknown argument: "all_tenants"'
+    )
+
+
+def test_paging_rules(alice: Api) -> None:
+    assert_error(alice.get("/v1/clustertemplates?limit=0"), 400, "Limit must be positive")
+    assert_error(
+        alice.get("/v1/clustertemplates?sort_dir=up"),
+        400,
+        "Invalid sort direction: up. Acceptable values are 'asc' or 'desc'",
+    )
+    assert_error(
+        alice.get("/v1/clustertemplates?sort_key=nope"),
+        400,
+        'The sort_key value "nope" is an invalid field for sorting',
+    )
+    error = assert_error(alice.get("/v1/clustertemplates?marker=xyz"), 400)
+    assert error["detail"].startswith("Invalid input for field/attribute marker. Value: 'xyz'.")
+    missing = "0b4a4a58-9a16-4f1e-9f5e-0d0c0e0f0a0b"
+    assert_error(
+        alice.get(f"/v1/clustertemplates?marker={missing}"),
+        404,
+        f"ClusterTemplate {missing} could not be found.",
+    )
+
+
+def test_next_link_walks_every_page(alice: Api) -> None:
+    made = [
+        alice.post("/v1/clustertemplates", template_body(name=f"t{i}")).json()["uuid"]
+        for i in range(5)
+    ]
+    seen, url = [], "/v1/clustertemplates?limit=2&sort_key=name"
+    while url:
+        body = alice.get(url).json()
+        seen += [t["uuid"] for t in body["clustertemplates"]]
+        url = body.get("next", "").replace("http://testserver", "")
+        if url:
+            assert "?sort_key=name&sort_dir=asc&limit=2&marker=" in url
+    assert seen == made
+
+
+def test_authentication_required(client: TestClient) -> None:
+    for auth in (None, ("alice", "wrong"), ("nobody", "secret")):
+        response = client.get("/v1/clustertemplates", auth=auth)
+        assert_error(response, 401, "The request you have made requires authentication.")
+        assert response.headers["www-authenticate"].startswith("Basic")
+    garbage = client.get("/v1/clustertemplates", headers={"Authorization": "Basic !!!"})
+    assert garbage.status_code == 401
+
+
+def test_noauth_acts_as_admin_of_the_default_project(client: TestClient) -> None:
+    CONF.set_override("auth_strategy", "noauth")
+    try:
+        body = client.post("/v1/clustertemplates", json=template_body(public=True)).json()
+        assert (body["project_id"], body["user_id"], body["public"]) == ("default", "admin", True)
+    finally:
+        CONF.clear_override("auth_strategy")
+
+
+def test_policy_file_overrides_a_rule(alice: Api, tmp_path: Path) -> None:
+    rules = tmp_path / "policy.yaml"
+    rules.write_text('"clustertemplate:create": "role:admin"\n')
+    CONF.set_override("policy_file", str(rules), group="oslo_policy")
+    policy.reset()
+    try:
+        assert_error(
+            alice.post("/v1/clustertemplates", template_body()),
+            403,
+            "Policy doesn't allow clustertemplate:create to be performed.",
+        )
+    finally:
+        CONF.clear_override("policy_file", group="oslo_policy")
+        policy.reset()
