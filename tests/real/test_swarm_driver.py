@@ -249,6 +249,11 @@ class TestLifecycle:
             assert container.attrs["Path"].endswith("tini-static")
             mounts = {m["Destination"]: m for m in container.attrs["Mounts"]}
             assert mounts["/var/lib/docker"]["Type"] == "volume"
+            # no way out: DNS points at nothing, and the swarm agent never pulls
+            output = container.exec_run(["cat", "/etc/resolv.conf"]).output
+            resolv = output.decode() if isinstance(output, bytes) else ""
+            assert "nameserver 127.0.0.1" in resolv and resolv.count("nameserver") == 1
+            assert "DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1" in container.attrs["Config"]["Env"]
 
     def test_api_refuses_a_client_without_certificate(self, cluster: Cluster) -> None:
         assert cluster.result.api_address

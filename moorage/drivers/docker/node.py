@@ -46,6 +46,7 @@ class NodeSpec:
     role: str
     command: Sequence[str]
     files: Mapping[str, tuple[bytes, int]] = field(default_factory=dict)  # path -> (data, mode)
+    environment: Mapping[str, str] = field(default_factory=dict)
     cpus: float | None = None
     memory_mb: int | None = None
     api_port: int | None = None  # the node's API port inside, published when host_port is set
@@ -135,6 +136,7 @@ def create(client: docker.DockerClient, spec: NodeSpec, start: bool = True) -> s
         host_config=host_config,
         ports=list(ports) if ports else None,
         labels=labels,
+        environment=dict(spec.environment) or None,
         networking_config=networking,
         stop_timeout=STOP_TIMEOUT,
         use_config_proxy=False,

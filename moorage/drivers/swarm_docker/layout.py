@@ -89,6 +89,12 @@ def fixed_network(spec: ClusterSpec) -> str | None:
     return spec.fixed_network or spec.template.fixed_network
 
 
+# There is no registry: the swarm agent must use the images loaded into the nodes and
+# never try to pull (with the node's DNS pointed at nothing, a pull fails anyway;
+# this makes it not even try).
+NODE_ENVIRONMENT = {"DOCKER_SERVICE_PREFER_OFFLINE_IMAGE": "1"}
+
+
 def dockerd_args(tls: bool, template: TemplateSpec) -> list[str]:
     """The node engine's arguments: the API on TCP (TLS unless the template disables it),
     no outside DNS for containers, a short shutdown so restarts stay quick."""

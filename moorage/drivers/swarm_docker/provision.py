@@ -62,6 +62,7 @@ def _spec(
         role=nodegroup.role,
         command=layout.dockerd_args(session.tls, spec.template),
         files=files,
+        environment=layout.NODE_ENVIRONMENT,
         cpus=float(flavor.cpus) if flavor else None,
         memory_mb=flavor.memory_mb if flavor else None,
         api_port=layout.API_PORT,
