@@ -9,3 +9,7 @@ REGISTERED: list[APIRouter] = []
 from moorage.api.routes import clustertemplates  # noqa: E402
 
 REGISTERED.append(clustertemplates.router)
+
+from moorage.api.routes import certificates, credentials  # noqa: E402
+
+REGISTERED += [certificates.router, credentials.router]

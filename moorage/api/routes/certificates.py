@@ -1,0 +1,125 @@
+"""``/v1/certificates``: a cluster's CA certificate, signing users' CSRs, CA rotation.
+
+Moorage keeps **one CA per cluster**. Magnum generates three (the main
+Kubernetes CA, an etcd CA and a front-proxy CA); Moorage's drivers use only the
+main one, so ``ca_cert_type`` is accepted as Magnum accepts it (``etcd``,
+``front_proxy``/``front-proxy``, anything else) and every value names that same
+CA: GET returns its certificate and POST signs with it. No separate etcd or
+front-proxy CA is made up.
+
+The certificate work is done by the conductor through synchronous RPC calls
+(``get_ca_certificate``, ``sign_certificate``, ``rotate_ca_certificate``), whose
+typed errors become HTTP errors here. No response ever carries a private key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from moorage import exceptions
+from moorage.api import policy
+from moorage.api.auth import context_from
+from moorage.api.common import links, read_json
+from moorage.context import RequestContext
+from moorage.db import models
+from moorage.db.query import find
+from moorage.db.session import transaction
+from moorage.objects.fields import Field, Schema, Str, parse_body
+from moorage.rpc import api as rpc_api
+
+router = APIRouter(tags=["certificates"])
+
+COLLECTION = "certificates"
+# A PEM CSR or certificate: no practical length limit (Magnum sets none).
+PEM_MAX = 1 << 20
+
+SCHEMA: Schema = {
+    "cluster_uuid": Field(Str(1, 255), mandatory=True),
+    # Legacy name of cluster_uuid (bays); folded into cluster_uuid before parsing.
+    "bay_uuid": Field(Str(1, 255), ignored=True),
+    "csr": Field(Str(1, PEM_MAX), mandatory=True),
+    # Accepted and ignored: the signed PEM is the answer, not an input.
+    "pem": Field(Str(0, PEM_MAX), ignored=True),
+    "ca_cert_type": Field(Str(0, 255)),
+    "links": Field(Str(), readonly=True),
+}
+
+
+def _cluster(session: Session, ctx: RequestContext, ident: str) -> models.Cluster:
+    """A cluster of the caller's project (admins get no cross-project view here)."""
+    return find(session, models.Cluster, "Cluster", ident, ctx)
+
+
+def _owner(cluster: models.Cluster) -> dict[str, Any]:
+    """Policy target: certificate:get/create also require the cluster's creating user."""
+    return {"project_id": cluster.project_id, "user_id": cluster.user_id}
+
+
+@router.get("/certificates/{cluster_ident}", summary="Show a cluster's CA certificate")
+def get_one(
+    request: Request,
+    cluster_ident: str,
+    ca_cert_type: str | None = None,
+    ctx: RequestContext = Depends(context_from),
+) -> dict[str, Any]:
+    """The cluster CA's PEM, for every ``ca_cert_type`` (one CA per cluster)."""
+    del ca_cert_type  # etcd and front-proxy name the cluster's one CA too
+    with transaction() as session:
+        cluster = _cluster(session, ctx, cluster_ident)
+        policy.authorize(ctx, "certificate:get", _owner(cluster))
+        uuid = cluster.uuid
+    pem = rpc_api.get_ca_certificate(ctx, uuid)
+    return {"cluster_uuid": uuid, "pem": pem, "links": links(request, COLLECTION, uuid)}
+
+
+@router.post("/certificates", status_code=201, summary="Sign a CSR with a cluster's CA")
+async def create(request: Request, ctx: RequestContext = Depends(context_from)) -> dict[str, Any]:
+    body = await read_json(request)
+    if isinstance(body, dict) and body.get("cluster_uuid") is None and body.get("bay_uuid"):
+        body = {**body, "cluster_uuid": body["bay_uuid"]}
+    values = parse_body("certificate", body, SCHEMA)
+    with transaction() as session:
+        try:
+            cluster = _cluster(session, ctx, values["cluster_uuid"])
+        except exceptions.NotFound as exc:
+            # Not found is the request's fault on a POST: 400, as in Magnum.
+            raise exceptions.Invalid(exc.text) from exc
+        policy.authorize(ctx, "certificate:create", _owner(cluster))
+        uuid = cluster.uuid
+    pem = await run_in_threadpool(rpc_api.sign_certificate, ctx, uuid, values["csr"])
+    result = {"cluster_uuid": uuid, "csr": values["csr"], "pem": pem}
+    if values.get("ca_cert_type") is not None:
+        result["ca_cert_type"] = values["ca_cert_type"]
+    result["links"] = links(request, COLLECTION, uuid)
+    return result
+
+
+@router.patch("/certificates/{cluster_ident}", status_code=202, summary="Rotate a cluster's CA")
+async def rotate_ca(
+    request: Request, cluster_ident: str, ctx: RequestContext = Depends(context_from)
+) -> dict[str, str]:
+    """New CA and client certificate now, then the driver rolls the CA out.
+
+    Clients send no body (some with ``Content-Type: application/octet-stream``).
+    """
+    await read_json(request, optional=True)
+    with transaction() as session:
+        cluster = _cluster(session, ctx, cluster_ident)
+        policy.authorize(ctx, "certificate:rotate_ca", _owner(cluster))
+        template = session.scalar(
+            select(models.ClusterTemplate).where(
+                models.ClusterTemplate.uuid == cluster.cluster_template_id
+            )
+        )
+        if template is not None and template.tls_disabled:
+            raise exceptions.NotSupported(
+                "Rotating the CA certificate on a non-TLS cluster is not supported"
+            )
+        uuid = cluster.uuid
+    await run_in_threadpool(rpc_api.rotate_ca_certificate, ctx, uuid)
+    return {"uuid": uuid}

@@ -1,0 +1,45 @@
+"""``PATCH /v1/credentials/{cluster_ident}`` (1.12 on): rotate a cluster's credentials.
+
+The conductor checks the cluster's status and asks the driver to rotate
+(synchronous RPC ``credential_rotate``); a driver that cannot answers 400
+``Credential rotation is not supported by driver.``
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+
+from moorage.api import microversion, policy
+from moorage.api.auth import context_from
+from moorage.api.common import read_json
+from moorage.context import RequestContext
+from moorage.db import models
+from moorage.db.query import find
+from moorage.db.session import transaction
+from moorage.rpc import api as rpc_api
+
+router = APIRouter(tags=["credentials"])
+
+
+@router.patch(
+    "/credentials/{cluster_ident}",
+    status_code=202,
+    summary="Rotate a cluster's credentials",
+    dependencies=[Depends(microversion.require(12))],
+)
+async def rotate(
+    request: Request, cluster_ident: str, ctx: RequestContext = Depends(context_from)
+) -> dict[str, str]:
+    """Body-less, like ``openstack coe credential rotate`` sends it.
+
+    Policy ``credential:rotate`` is checked against the caller (a project
+    member; admins are not special-cased), then the cluster is looked up in the
+    caller's project.
+    """
+    await read_json(request, optional=True)
+    policy.authorize(ctx, "credential:rotate")
+    with transaction() as session:
+        uuid = find(session, models.Cluster, "Cluster", cluster_ident, ctx).uuid
+    await run_in_threadpool(rpc_api.credential_rotate, ctx, uuid)
+    return {"uuid": uuid}
