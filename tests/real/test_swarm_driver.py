@@ -8,6 +8,7 @@ health, delete. A second cluster fails on purpose half way and is cleaned up.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import functools
 import pathlib
@@ -21,7 +22,7 @@ from typing import TypeVar
 import docker
 import pytest
 import requests
-from docker.types import EndpointSpec, ServiceMode
+from docker.types import EndpointSpec, IPAMConfig, IPAMPool, ServiceMode
 
 from moorage import exceptions
 from moorage.certs.authority import KeyPair, generate_ca, issue_client_cert
@@ -461,6 +462,44 @@ def test_tls_disabled_cluster_serves_plain_tcp(
     finally:
         driver.delete_cluster(spec, Steps())
     assert leftovers(docker_host, spec.uuid) == []
+
+
+def test_two_clusters_at_once_get_their_own_ports_and_subnets(
+    docker_host: docker.DockerClient, node_image: str, driver: SwarmDockerDriver, ca: KeyPair
+) -> None:
+    specs = [make_spec(ca, f"twin{i}", workers=0) for i in range(2)]
+    try:
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(lambda spec: driver.create_cluster(spec, Steps()), specs))
+        assert results[0].api_address != results[1].api_address
+        subnets = [
+            docker_host.networks.get(spec.uuid).attrs["IPAM"]["Config"][0]["Subnet"]
+            for spec in specs
+        ]
+        assert subnets[0] != subnets[1]
+    finally:
+        for spec in specs:
+            driver.delete_cluster(spec, Steps())
+    assert leftovers(docker_host, specs[0].uuid) == leftovers(docker_host, specs[1].uuid) == []
+
+
+def test_fixed_network_is_used_and_kept(
+    docker_host: docker.DockerClient, node_image: str, driver: SwarmDockerDriver, ca: KeyPair
+) -> None:
+    name = f"moorage-test-fixed-{uuid.uuid4().hex[:8]}"
+    ipam = IPAMConfig(pool_configs=[IPAMPool(subnet="192.168.127.0/24", gateway="192.168.127.1")])
+    fixed = docker_host.networks.create(name, driver="bridge", ipam=ipam)
+    spec = make_spec(ca, "fixed", workers=0)
+    spec.template.fixed_network = name
+    try:
+        result = driver.create_cluster(spec, Steps())
+        assert result.node_addresses["default-master"] == ["192.168.127.10"]
+        driver.delete_cluster(spec, Steps())
+        assert leftovers(docker_host, spec.uuid) == []
+        fixed.reload()  # still there: the cluster did not create it, so it does not remove it
+    finally:
+        driver.delete_cluster(spec, Steps())
+        fixed.remove()
 
 
 def test_errors_name_the_call_and_never_carry_secrets() -> None:
