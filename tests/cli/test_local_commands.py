@@ -1,0 +1,109 @@
+"""Commands that need no server: ``config sample`` and ``image build``."""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from oslo_config import cfg
+
+from moorage.cli import main
+from moorage.config import list_opts
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main.run(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def sections(text: str) -> dict[str, str]:
+    parts = re.split(r"^\[([^\]]+)\]$", text, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def test_sample_has_every_option_with_help_and_default(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "config", "sample")
+    assert code == 0
+    found = sections(out)
+    for group, opts in list_opts():
+        body = found[group or "DEFAULT"]
+        for opt in opts:
+            assert re.search(rf"^#{opt.dest} = ", body, re.M), (group, opt.dest)
+            first_words = " ".join(opt.help.split()[:4])
+            assert first_words in " ".join(body.replace("#", " ").split()), opt.dest
+    assert "#port = 9511" in found["api"]
+    assert "#debug = false" in found["DEFAULT"]
+    assert "#flavors = m1.tiny:1:512:1,m1.small:1:1024:10," in found["catalog"]
+    assert "# noauth - every request acts as an admin" in found["DEFAULT"]
+
+
+def test_sample_uncommented_loads_back_to_the_defaults(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = tmp_path / "moorage.conf"
+    assert main.run(["config", "sample", "--output", str(sample)]) == 0
+    assert capsys.readouterr().out == ""
+    # Uncomment every option that has a real default (not <None>, not a placeholder).
+    text = re.sub(r"^#(\w+ = (?!<).*)$", r"\1", sample.read_text(), flags=re.M)
+    conf = cfg.ConfigOpts()
+    for group, opts in list_opts():
+        conf.register_opts(list(opts), group=None if group == "DEFAULT" else group)
+    live = tmp_path / "live.conf"
+    live.write_text(text)
+    conf([], default_config_files=[str(live)])
+    for group, opts in list_opts():
+        for opt in opts:
+            if opt.sample_default is not None or opt.default is None:
+                continue
+            value = getattr(conf if group == "DEFAULT" else conf[group], opt.dest)
+            assert value == opt.default, (group, opt.dest)
+
+
+def test_image_build_calls_the_driver_builder(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[dict[str, object]] = []
+
+    def build_node_image(method: str = "hostbin", force: bool = False) -> str:
+        calls.append({"method": method, "force": force})
+        return "moorage-node:latest"
+
+    fake = types.ModuleType("moorage.drivers.docker.image")
+    fake.build_node_image = build_node_image  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "moorage.drivers.docker.image", fake)
+    code, out, err = run(capsys, "image", "build", "--method", "debootstrap", "--force")
+    assert code == 0
+    assert calls == [{"method": "debootstrap", "force": True}]
+    assert out == "Node image ready: moorage-node:latest\n"
+    assert "Building the node image" in err
+
+
+def test_image_build_without_the_driver_module(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "moorage.drivers.docker.image", None)
+    code, out, err = run(capsys, "image", "build")
+    assert code == 1
+    assert out == ""
+    assert err.startswith(
+        "ERROR: the Docker node image builder "
+        "(moorage.drivers.docker.image.build_node_image) is not available"
+    )
+
+
+def test_image_build_failure_is_reported(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def build_node_image(method: str = "hostbin", force: bool = False) -> str:
+        raise RuntimeError("docker engine unreachable")
+
+    fake = types.ModuleType("moorage.drivers.docker.image")
+    fake.build_node_image = build_node_image  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "moorage.drivers.docker.image", fake)
+    code, _, err = run(capsys, "image", "build")
+    assert code == 1
+    assert "ERROR: building the node image failed: docker engine unreachable" in err
