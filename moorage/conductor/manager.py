@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session
 from moorage import exceptions
 from moorage.certs import authority
 from moorage.conductor import certificates, specs
+from moorage.conductor.lease import LeaseHeld
 from moorage.conductor.operations import Plan, Runner, apply_result, driver_for, load, set_status
 from moorage.config import CONF
 from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.session import transaction
-from moorage.drivers.base import ClusterResult, ClusterSpec, Driver, Progress
+from moorage.drivers.base import ClusterResult, ClusterSpec, Driver, HealthReport, Progress
 from moorage.notify import events
 from moorage.objects.status import CREDENTIAL_ROTATE_ALLOWED, RESIZE_ALLOWED, UPDATE_ALLOWED, Status
 
@@ -51,7 +52,8 @@ def _default_worker(session: Session, cluster: models.Cluster) -> models.NodeGro
     raise exceptions.ResourceNotFound("Nodegroup", "default-worker")
 
 
-def _overrides(driver: Driver, method: str) -> bool:
+def overrides(driver: Driver, method: str) -> bool:
+    """Whether the driver implements an optional operation of the contract."""
     return getattr(type(driver), method) is not getattr(Driver, method)
 
 
@@ -92,6 +94,8 @@ class ConductorManager:
             LOG.info("Cluster %s is gone; %s dropped", cluster_uuid, action)
         except exceptions.MoorageError as exc:
             LOG.warning("Cluster %s: %s refused: %s", cluster_uuid, action, exc)
+            if not isinstance(exc, LeaseHeld):  # refused for good: reconcile must not retry
+                _drop_intent(cluster_uuid)
             events.emit(ctx, action, "failure", {"uuid": cluster_uuid, "status_reason": str(exc)})
 
     def cluster_create(self, ctx: RequestContext, cluster_uuid: str) -> None:
@@ -142,6 +146,7 @@ class ConductorManager:
             except exceptions.NotSupported as exc:
                 LOG.warning("Cluster %s: update refused: %s", cluster_uuid, exc)
                 events.emit(ctx, "update", "failure", specs.notification_data(session, cluster))
+                cluster.operation = {}
                 return
             if health_status is not None:
                 cluster.health_status = health_status
@@ -149,6 +154,7 @@ class ConductorManager:
                 cluster.health_status_reason = health_status_reason
             worker = _default_worker(session, cluster)
             if node_count == worker.node_count:
+                cluster.operation = {}  # a health-only update is done here
                 return
             worker_uuid = worker.uuid
         self.cluster_resize(ctx, cluster_uuid, node_count, [], worker_uuid, allowed=UPDATE_ALLOWED)
@@ -246,6 +252,27 @@ class ConductorManager:
 
         self._cast(ctx, cluster_uuid, "update", begin=begin)
 
+    def cluster_heal(self, ctx: RequestContext, cluster_uuid: str, report: HealthReport) -> None:
+        """Replace the nodes a health poll found down (label auto_healing_enabled=true)."""
+
+        def begin(session: Session, cluster: models.Cluster) -> Plan:
+            _require(cluster, UPDATE_ALLOWED, "Healing")
+            groups = [g.uuid for g in specs.nodegroups_of(session, cluster.uuid)]
+            set_status(session, cluster, Status.UPDATE_IN_PROGRESS, "auto-healing", [])
+
+            def work(driver: Driver, spec: ClusterSpec, progress: Progress) -> ClusterResult:
+                return driver.heal_cluster(spec, report, progress)
+
+            return Plan(
+                "update",
+                work,
+                _complete(Status.UPDATE_COMPLETE, []),
+                _failed(Status.UPDATE_FAILED, []),
+                groups,
+            )
+
+        self._cast(ctx, cluster_uuid, "update", begin=begin)
+
     # --- calls ---------------------------------------------------------------------
 
     def cluster_upgrade(
@@ -258,7 +285,7 @@ class ConductorManager:
     ) -> None:
         def begin(session: Session, cluster: models.Cluster) -> Plan:
             _require(cluster, UPDATE_ALLOWED, "Upgrading")
-            if not _overrides(driver_for(session, cluster), "upgrade_cluster"):
+            if not overrides(driver_for(session, cluster), "upgrade_cluster"):
                 raise exceptions.NotSupported(
                     "Upgrading a cluster is not supported by this driver."
                 )
@@ -292,7 +319,7 @@ class ConductorManager:
     def rotate_ca_certificate(self, ctx: RequestContext, cluster_uuid: str) -> None:
         def begin(session: Session, cluster: models.Cluster) -> Plan:
             _require(cluster, UPDATE_ALLOWED, "Updating")
-            if not _overrides(driver_for(session, cluster), "rotate_ca_certificate"):
+            if not overrides(driver_for(session, cluster), "rotate_ca_certificate"):
                 raise exceptions.NotSupported(
                     "'rotate_ca_certificate' is not supported by this driver."
                 )
@@ -336,6 +363,13 @@ def _require_group(group: models.NodeGroup) -> None:
         raise exceptions.NotSupported(
             f'Updating a nodegroup when status is "{group.status}" is not supported.'
         )
+
+
+def _drop_intent(cluster_uuid: str) -> None:
+    with transaction() as session:
+        cluster = session.scalar(select(models.Cluster).where(models.Cluster.uuid == cluster_uuid))
+        if cluster is not None:
+            cluster.operation = {}
 
 
 def _forget(session: Session, cluster: models.Cluster, result: ClusterResult | None) -> None:

@@ -12,18 +12,18 @@ import logging
 import threading
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from moorage import exceptions
 from moorage.conductor import specs
-from moorage.conductor.manager import ConductorManager
+from moorage.conductor.manager import ConductorManager, overrides
 from moorage.conductor.operations import driver_for
 from moorage.config import CONF
 from moorage.context import RequestContext, admin_context
 from moorage.db import models
 from moorage.db.models import utcnow
 from moorage.db.session import transaction
-from moorage.objects.status import Status
+from moorage.objects.status import UPDATE_ALLOWED, Health, Status
 
 LOG = logging.getLogger(__name__)
 
@@ -52,21 +52,18 @@ def heartbeat(host: str) -> None:
         row.last_seen_up = utcnow()
 
 
-def poll_health() -> None:
+def poll_health(manager: ConductorManager) -> None:
     with transaction() as session:
-        uuids = list(
-            session.scalars(
-                select(models.Cluster.uuid).where(models.Cluster.status.in_(HEALTH_POLLED))
-            )
-        )
+        stmt = select(models.Cluster.uuid).where(models.Cluster.status.in_(HEALTH_POLLED))
+        uuids = list(session.scalars(stmt))
     for uuid in uuids:
         try:
-            _poll_one(uuid)
+            _poll_one(manager, uuid)
         except Exception as exc:  # one broken cluster must not stop the others' polling
             LOG.warning("Health poll of cluster %s failed: %s", uuid, exc)
 
 
-def _poll_one(uuid: str) -> None:
+def _poll_one(manager: ConductorManager, uuid: str) -> None:
     with transaction() as session:
         cluster = session.scalar(select(models.Cluster).where(models.Cluster.uuid == uuid))
         if cluster is None:
@@ -78,9 +75,21 @@ def _poll_one(uuid: str) -> None:
         return
     with transaction() as session:
         cluster = session.scalar(select(models.Cluster).where(models.Cluster.uuid == uuid))
-        if cluster is not None:
-            cluster.health_status = report.status
-            cluster.health_status_reason = report.reason
+        if cluster is None:
+            return
+        # Down at two polls in a row: a node that stays down, not one restarting.
+        stays_down = cluster.health_status == Health.UNHEALTHY == report.status
+        cluster.health_status = report.status
+        cluster.health_status_reason = report.reason
+        heal = (
+            stays_down
+            and str((cluster.labels or {}).get("auto_healing_enabled", "")).lower() == "true"
+            and cluster.status in UPDATE_ALLOWED
+            and overrides(driver, "heal_cluster")
+        )
+    if heal:
+        LOG.warning("Cluster %s stays unhealthy; auto-healing it", uuid)
+        manager.cluster_heal(admin_context(), uuid, report)
 
 
 def reconcile(manager: ConductorManager) -> int:
@@ -92,7 +101,7 @@ def reconcile(manager: ConductorManager) -> int:
         rows = session.execute(
             select(table.uuid, table.operation).where(
                 or_(table.lease_owner.is_(None), table.lease_expires_at < now),
-                table.updated_at < stale,
+                table.updated_at < stale,  # never-updated rows too
             )
         ).all()
     count = 0
@@ -106,11 +115,12 @@ def reconcile(manager: ConductorManager) -> int:
 def _redispatch(manager: ConductorManager, uuid: str, operation: dict[str, object]) -> None:
     method = str(operation["method"])
     kwargs = dict(operation.get("kwargs") or {})  # type: ignore[call-overload]
+    kwargs["cluster_uuid"] = uuid  # the API records the cast's own arguments, uuid included
     ctx_data = operation.get("context") or {}
     ctx = RequestContext.from_dict(ctx_data) if isinstance(ctx_data, dict) else admin_context()
     LOG.warning("Cluster %s: taking over %s left unfinished", uuid, method)
     try:
-        getattr(manager, method)(ctx, cluster_uuid=uuid, **kwargs)
+        getattr(manager, method)(ctx, **kwargs)
     except exceptions.MoorageError as exc:
         LOG.warning("Cluster %s: %s could not be resumed: %s", uuid, method, exc)
 
@@ -136,7 +146,9 @@ class Periodic:
             (CONF.conductor.reconcile_interval, lambda: reconcile(self.manager)),
         ]
         if CONF.kubernetes.health_polling_interval >= 0:
-            tasks.append((max(CONF.kubernetes.health_polling_interval, 1), poll_health))
+            tasks.append(
+                (max(CONF.kubernetes.health_polling_interval, 1), lambda: poll_health(self.manager))
+            )
         due = [0.0] * len(tasks)
         elapsed = 0.0
         while not self._stop.is_set():

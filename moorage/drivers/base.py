@@ -190,6 +190,12 @@ class Driver(abc.ABC):
     def rotate_credential(self, spec: ClusterSpec) -> None:
         raise exceptions.NotSupported("Credential rotation is not supported by driver.")
 
+    def heal_cluster(
+        self, spec: ClusterSpec, report: HealthReport, progress: Progress
+    ) -> ClusterResult:
+        """Replace the nodes ``report`` shows down (labels ``auto_healing_enabled=true``)."""
+        raise exceptions.NotSupported("Auto-healing is not supported by this driver.")
+
     def poll_health(self, spec: ClusterSpec) -> HealthReport | None:
         """Report the cluster's health, or None when the driver cannot tell."""
         return None
