@@ -1,9 +1,7 @@
-"""Growing and shrinking node groups: which nodes go, and the steps to add or remove them.
+"""Growing and shrinking node groups: which nodes go, and the order of the steps.
 
 Adding is create containers -> wait for their engines -> join -> wait Ready.
-Removing is drain (bounded) -> remove container and volume -> ``node rm --force``
-on a manager; the research measured this at about 1 s per worker, against 15 to
-28 s for a polite ``swarm leave``, and the swarm ends in the same state.
+Removing is drain -> remove container and volume -> forget the swarm node.
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ from collections.abc import Sequence
 from moorage.drivers.base import NodeGroupSpec, Progress
 from moorage.drivers.docker import node
 from moorage.drivers.docker.node import Node
-from moorage.drivers.swarm_docker import layout, provision, swarm
+from moorage.drivers.swarm_docker import draining, joining, layout, provision, swarm
 from moorage.drivers.swarm_docker.session import Session
 from moorage.exceptions import DriverError
 
@@ -68,7 +66,7 @@ def remove(session: Session, victims: list[Node], progress: Progress) -> None:
     names = [n.name for n in victims]
     progress.step(f"draining {', '.join(names)}")
     try:
-        ids = swarm.drain(session, names)
+        ids = draining.drain(session, names)
     except DriverError:
         # No manager left to ask (the whole group is going, or the swarm is broken):
         # removing the containers is all that is left to do.
@@ -78,7 +76,7 @@ def remove(session: Session, victims: list[Node], progress: Progress) -> None:
     progress.step(f"removing {', '.join(names)}")
     for victim in victims:
         node.remove(session.host, victim.name)
-    swarm.forget(session, ids.values(), exclude=names)
+    draining.forget(session, ids.values(), exclude=names)
 
 
 def _others_alive(session: Session, names: list[str]) -> bool:
@@ -93,7 +91,7 @@ def add(session: Session, nodegroup: NodeGroupSpec, count: int, progress: Progre
     if count <= 0:
         return []
     progress.step(f"creating {count} node(s) of {nodegroup.name}")
-    swarm.prune_orphans(session, [n.name for n in session.nodes()])
+    draining.prune_orphans(session, [n.name for n in session.nodes()])
     names = provision.add_nodes(session, nodegroup, count)
     join_all(session, progress)
     return names
@@ -105,6 +103,6 @@ def join_all(session: Session, progress: Progress) -> None:
     progress.step("waiting for the node engines")
     swarm.wait_engines(session, running)
     progress.step("joining nodes to the swarm")
-    swarm.converge(session)
+    joining.converge(session)
     progress.step("waiting for nodes to be Ready")
     swarm.wait_ready(session, [n.name for n in running])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from moorage.drivers.base import NodeGroupSpec, Progress, TemplateSpec
 from moorage.drivers.docker import image, node
 from moorage.drivers.docker.node import Node
-from moorage.drivers.swarm_docker import credentials, layout, provision, swarm
+from moorage.drivers.swarm_docker import credentials, draining, joining, layout, provision, swarm
 from moorage.drivers.swarm_docker.session import Session
 from moorage.exceptions import DriverError
 
@@ -43,19 +43,19 @@ def upgrade(
     for batch in _batches(todo, size):
         names = [n.name for n in batch]
         progress.step(f"upgrading {', '.join(names)} to {target}")
-        ids = swarm.drain(session, names, leaving=False)
+        ids = draining.drain(session, names, leaving=False)
         for old in batch:
             provision.replace_node(session, nodegroup, old, target)
         fresh = [n for n in session.nodes(nodegroup.name) if n.name in names]
         swarm.wait_engines(session, fresh)
-        swarm.converge(session)  # a no-op when they came back with their swarm state
+        joining.converge(session)  # a no-op when they came back with their swarm state
         _wait_all_ready(session)  # a manager's restart makes the others reconnect too
         _, manager = swarm.find_manager(session)
         members = swarm.swarm_nodes(manager)
         for name in names:
             node_id = str(members[name]["ID"]) if name in members else ids.get(name)
             if node_id:
-                swarm.set_availability(manager, node_id, "active")
+                draining.set_availability(manager, node_id, "active")
 
 
 def rotate_ca(session: Session, progress: Progress) -> None:
