@@ -16,14 +16,14 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from moorage.drivers.docker import engine, rootfs
+from moorage.drivers.docker import debootstrap, engine, rootfs
 from moorage.exceptions import DriverError
 
 NODE_IMAGE = "moorage-node:latest"
 BUSYBOX_IMAGE = "moorage-busybox:latest"
 METHODS: dict[str, Callable[[Path], None]] = {
     "hostbin": rootfs.hostbin_root,
-    "debootstrap": rootfs.debootstrap_root,
+    "debootstrap": debootstrap.debootstrap_root,
 }
 _NODE_CHANGES = [
     "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",

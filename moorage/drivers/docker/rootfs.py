@@ -1,14 +1,9 @@
-"""Root file systems for the node image, made without any registry.
+"""Root file systems for the node image from this host's own files, no network needed.
 
-Two ways, both measured in the research (shared/research/swarm-on-docker.md):
-
-* ``hostbin`` (default): busybox plus this host's own docker.io binaries and the
-  libraries they link. About 4 s and no network: the fast path for CI. The node
-  engine is then exactly the host's engine version.
-* ``debootstrap``: a minimal Debian with docker.io from the configured apt
-  mirror. About 75 s, self-contained and independent of the host's binaries.
-
-Both get the same entrypoint (``ENTRYPOINT_SCRIPT``).
+``hostbin_root`` (the default node image): busybox plus this host's docker.io
+binaries and the libraries they link. About 2-4 s: the fast path for CI, and the
+node engine is exactly the host's engine version. ``debootstrap.py`` is the
+self-contained alternative. Both get the same entrypoint (``ENTRYPOINT_SCRIPT``).
 """
 
 from __future__ import annotations
@@ -64,7 +59,7 @@ IPTABLES_NAMES = [
 _MERGED = {"/bin": "/usr/bin", "/sbin": "/usr/sbin", "/lib": "/usr/lib", "/lib64": "/usr/lib64"}
 
 
-def _run(cmd: list[str], what: str) -> str:
+def run(cmd: list[str], what: str) -> str:
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     except OSError as exc:
@@ -122,7 +117,7 @@ def _busybox(root: Path) -> None:
         )
     target = root / "usr/bin/busybox"
     shutil.copy2(os.path.realpath(busybox), target)
-    for applet in _run([busybox, "--list"], "list busybox applets").split():
+    for applet in run([busybox, "--list"], "list busybox applets").split():
         link = root / "usr/bin" / applet
         if applet != "busybox" and not link.exists():
             link.symlink_to("busybox")
@@ -154,54 +149,10 @@ def hostbin_root(root: Path) -> None:
     for name in IPTABLES_NAMES:
         (root / "usr/sbin" / name).symlink_to("xtables-nft-multi")
     (root / "usr/bin/docker-init").symlink_to("tini-static")
-    _entrypoint(root)
+    install_entrypoint(root)
 
 
-def _apt_mirror() -> str:
-    """The Debian mirror apt is configured with here (never a hard-coded host)."""
-    for path in ("/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"):
-        try:
-            text = Path(path).read_text()
-        except OSError:
-            continue
-        match = re.search(r"^URIs:\s*(\S+)", text, re.M) or re.search(
-            r"^deb\s+(?:\[[^\]]*\]\s+)?(\S+)", text, re.M
-        )
-        if match:
-            return match.group(1)
-    raise DriverError("build the node image with debootstrap: no Debian mirror configured for apt")
-
-
-def debootstrap_root(root: Path, suite: str = "bookworm") -> None:
-    """Minimal Debian with docker.io, trimmed of what dockerd never reads."""
-    _run(
-        [
-            "debootstrap",
-            "--variant=minbase",
-            "--include=docker.io,tini,iproute2,ca-certificates,iptables,procps",
-            suite,
-            str(root),
-            _apt_mirror(),
-        ],
-        "build the node image with debootstrap",
-    )
-    for pattern in (
-        "var/cache/apt/archives/*.deb",
-        "var/cache/apt/*.bin",
-        "var/lib/apt/lists/*",
-        "usr/share/doc/*",
-        "usr/share/man/*",
-        "usr/share/info/*",
-    ):
-        for path in root.glob(pattern):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
-    _entrypoint(root)
-
-
-def _entrypoint(root: Path) -> None:
+def install_entrypoint(root: Path) -> None:
     script = root / "usr/local/bin/node-entrypoint"
     script.parent.mkdir(parents=True, exist_ok=True)
     script.write_text(ENTRYPOINT_SCRIPT)
