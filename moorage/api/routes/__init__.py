@@ -10,6 +10,18 @@ from moorage.api.routes import clustertemplates  # noqa: E402
 
 REGISTERED.append(clustertemplates.router)
 
-from moorage.api.routes import certificates, credentials  # noqa: E402
+from moorage.api.routes import (  # noqa: E402
+    certificates,
+    credentials,
+    mservices,
+    quotas,
+    stats,
+)
 
-REGISTERED += [certificates.router, credentials.router]
+REGISTERED += [
+    certificates.router,
+    credentials.router,
+    quotas.router,
+    stats.router,
+    mservices.router,
+]

@@ -1,0 +1,173 @@
+"""``/v1/quotas``: per-project cluster limits, managed by admins (api.md section 13).
+
+Magnum checks on create that the project exists in Keystone (404 ``The
+project_id <p> could not be found.``). Moorage without Keystone (noauth or HTTP
+basic) has no project catalogue to ask, so any project id is accepted; the
+Keystone mode adds the check.
+
+Enforcement at cluster create uses ``moorage.db.quotas.cluster_limit``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from moorage import exceptions
+from moorage.api import policy
+from moorage.api.auth import context_from
+from moorage.api.common import collection, iso, next_link, page, read_json
+from moorage.context import RequestContext
+from moorage.db import models, quotas
+from moorage.db.query import paginate, scoped
+from moorage.db.session import transaction
+from moorage.objects.fields import Enum, Field, Int, Schema, Str, bool_from_string, parse_body
+
+router = APIRouter(tags=["quotas"])
+
+COLLECTION = "quotas"
+RESOURCES = (quotas.CLUSTER,)
+DEFAULT_HARD_LIMIT = 1
+
+SCHEMA: Schema = {
+    "id": Field(Int(1), readonly=True),
+    "project_id": Field(Str(1, 255)),
+    "resource": Field(Enum(RESOURCES)),
+    "hard_limit": Field(Int(0)),
+    "created_at": Field(Str(), readonly=True),
+    "updated_at": Field(Str(), readonly=True),
+}
+
+
+def view(row: models.Quota) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "project_id": row.project_id,
+        "resource": row.resource,
+        "hard_limit": row.hard_limit,
+        "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at),
+    }
+
+
+def _not_found(what: str) -> exceptions.NotFound:
+    return exceptions.NotFound(f"Quota could not be found: {what}.")
+
+
+def _lookup(session: Session, project_id: str, resource: str) -> models.Quota:
+    row = quotas.find(session, project_id, resource)
+    if row is None:
+        raise _not_found(f"project_id {project_id} resource {resource}")
+    return row
+
+
+@router.post("/quotas", status_code=201, summary="Create a quota")
+async def create(request: Request, ctx: RequestContext = Depends(context_from)) -> dict[str, Any]:
+    values = parse_body("quota", await read_json(request), SCHEMA)
+    policy.authorize(ctx, "quota:create")
+    project_id = values.get("project_id")
+    if not project_id:
+        raise exceptions.Invalid("Must provide a valid project ID.")
+    resource = values.get("resource") or quotas.CLUSTER
+    hard_limit = values.get("hard_limit")
+    duplicate = exceptions.Conflict(
+        f"Quota for project {project_id} already exists for resource {resource}."
+    )
+    with transaction() as session:
+        if quotas.find(session, project_id, resource) is not None:
+            raise duplicate
+        row = models.Quota(
+            project_id=project_id,
+            resource=resource,
+            hard_limit=DEFAULT_HARD_LIMIT if hard_limit is None else hard_limit,
+        )
+        session.add(row)
+        try:
+            session.flush()
+        except IntegrityError as exc:  # created concurrently
+            raise duplicate from exc
+        return view(row)
+
+
+@router.get("/quotas", summary="List quotas")
+def get_all(
+    request: Request,
+    limit: int | None = None,
+    marker: int | None = None,
+    sort_key: str | None = None,
+    sort_dir: str | None = None,
+    all_tenants: str | None = None,
+    ctx: RequestContext = Depends(context_from),
+) -> dict[str, Any]:
+    """Admins only; every project's quotas with ``all_tenants=true``, else their own."""
+    policy.authorize(ctx, "quota:get_all")
+    if all_tenants is not None and bool_from_string(all_tenants, "all_tenants"):
+        ctx = ctx.scoped_to_all_projects()
+    pg = page(
+        models.Quota,
+        limit,
+        None if marker is None else str(marker),
+        sort_key,
+        sort_dir,
+        uuid_marker=False,
+    )
+    with transaction() as session:
+        marker_row = None
+        if marker is not None:
+            stmt = scoped(select(models.Quota), models.Quota, ctx)
+            marker_row = session.scalar(stmt.where(models.Quota.id == marker))
+            if marker_row is None:
+                raise _not_found(f"quota id {marker} ")
+        stmt = scoped(select(models.Quota), models.Quota, ctx)
+        rows = paginate(session, stmt, models.Quota, pg, marker_row)
+        items = [view(row) for row in rows]
+    return collection(COLLECTION, items, next_link(request, COLLECTION, rows, pg, "id"))
+
+
+@router.get("/quotas/{project_id}/{resource}", summary="Show a project's quota")
+def get_one(
+    project_id: str, resource: str, ctx: RequestContext = Depends(context_from)
+) -> dict[str, Any]:
+    """A project without a quota row shows the configured default limit."""
+    policy.authorize(ctx, "quota:get")
+    if not ctx.is_admin and project_id != ctx.project_id:
+        raise exceptions.NotAuthorized()
+    with transaction() as session:
+        row = quotas.find(session, project_id, resource)
+        if row is not None:
+            return view(row)
+    return {
+        "project_id": project_id,
+        "resource": quotas.CLUSTER,
+        "hard_limit": quotas.default_limit(),
+    }
+
+
+@router.patch("/quotas/{project_id}/{resource}", status_code=202, summary="Update a quota")
+async def update(
+    request: Request,
+    project_id: str,
+    resource: str,
+    ctx: RequestContext = Depends(context_from),
+) -> dict[str, Any]:
+    """A plain object, not a JSON patch; an omitted ``hard_limit`` means 1, as in Magnum."""
+    values = parse_body("quotapatch", await read_json(request), SCHEMA)
+    policy.authorize(ctx, "quota:update")
+    hard_limit = values.get("hard_limit")
+    with transaction() as session:
+        row = _lookup(session, project_id, resource)
+        row.hard_limit = DEFAULT_HARD_LIMIT if hard_limit is None else hard_limit
+        session.flush()
+        return view(row)
+
+
+@router.delete("/quotas/{project_id}/{resource}", status_code=204, summary="Delete a quota")
+def delete(project_id: str, resource: str, ctx: RequestContext = Depends(context_from)) -> Response:
+    policy.authorize(ctx, "quota:delete")
+    with transaction() as session:
+        session.delete(_lookup(session, project_id, resource))
+    return Response(status_code=204)
