@@ -101,7 +101,7 @@ def reconcile(manager: ConductorManager) -> int:
         rows = session.execute(
             select(table.uuid, table.operation).where(
                 or_(table.lease_owner.is_(None), table.lease_expires_at < now),
-                table.updated_at < stale,  # never-updated rows too
+                func.coalesce(table.updated_at, table.created_at) < stale,  # never-updated rows too
             )
         ).all()
     count = 0

@@ -25,3 +25,7 @@ REGISTERED += [
     stats.router,
     mservices.router,
 ]
+
+from moorage.api.routes import clusters  # noqa: E402
+
+REGISTERED.append(clusters.router)
