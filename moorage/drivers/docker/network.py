@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from pathlib import Path
 
 import docker
 import docker.errors
@@ -61,6 +62,25 @@ def _existing_subnets(client: docker.DockerClient) -> set[str]:
     return found
 
 
+def _host_routes() -> set[str]:
+    """IPv4 networks the host routes somewhere (its own LAN, VPNs), not the default
+    route: a cluster network on one of them would cut the host off from it."""
+    found: set[str] = set()
+    try:
+        lines = Path("/proc/net/route").read_text().splitlines()[1:]
+    except OSError:
+        return found
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 8:
+            continue
+        dest = ipaddress.IPv4Address(int(fields[1], 16).to_bytes(4, "little"))
+        mask = ipaddress.IPv4Address(int(fields[7], 16).to_bytes(4, "little"))
+        if int(mask):
+            found.add(str(ipaddress.ip_network(f"{dest}/{mask}", strict=False)))
+    return found
+
+
 def _overlaps(candidate: str, taken: set[str]) -> bool:
     cand = ipaddress.ip_network(candidate)
     for subnet in taken:
@@ -82,7 +102,7 @@ def ensure(
         return _describe(client.networks.get(name), owned=True)
     except docker.errors.NotFound:
         pass
-    taken = _existing_subnets(client)
+    taken = _existing_subnets(client) | _host_routes()
     for subnet in SUBNET_POOL:
         if _overlaps(subnet, taken):
             continue

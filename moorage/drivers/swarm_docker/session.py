@@ -29,6 +29,7 @@ class Session:
         self._creds: ClientCredentials | None = None
         if self.tls and need_tls:
             if spec.ca is None:
+                self.host.close()
                 raise DriverError(f"cluster {spec.uuid}: no CA given, but the template enables TLS")
             self._creds = ClientCredentials(spec.ca)
         self._clients: dict[tuple[str, float], docker.DockerClient] = {}
