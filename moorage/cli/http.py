@@ -17,16 +17,22 @@ class CliError(Exception):
 class ApiError(CliError):
     """The server answered with an error status; carries Magnum's title and detail."""
 
-    def __init__(self, status: int, title: str, detail: str) -> None:
+    def __init__(self, status: int, title: str, detail: str, request: str = "") -> None:
         self.status = status
         self.title = title
         self.detail = detail
+        self.request = request
         super().__init__(self.render())
 
     def render(self) -> str:
-        title = self.title or httpx.codes.get_reason_phrase(self.status) or "Error"
-        text = f"ERROR: {title} (HTTP {self.status})"
-        if self.detail and self.detail.rstrip(". ") != title.rstrip(". "):
+        if self.title:
+            text = f"ERROR: {self.title} (HTTP {self.status})"
+        else:
+            # The framework's own errors (no such route, method) carry no text: say what was asked.
+            reason = httpx.codes.get_reason_phrase(self.status) or "Error"
+            text = f"ERROR: {reason} (HTTP {self.status})"
+            text += f" for {self.request}" if self.request else ""
+        if self.detail and self.detail.rstrip(". ") != self.title.rstrip(". "):
             text += f"\n{self.detail}"
         return text
 
@@ -48,7 +54,8 @@ def error_from(response: httpx.Response) -> ApiError:
             detail = str(body["error"].get("message") or "")
     elif response.text and not body:
         detail = response.text.strip()[:500]
-    return ApiError(response.status_code, title, detail)
+    request = f"{response.request.method} {response.request.url.path}"
+    return ApiError(response.status_code, title, detail, request)
 
 
 class Client:

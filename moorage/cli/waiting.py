@@ -37,7 +37,8 @@ def wait(rt: Runtime, ident: str, kind: str, before: dict[str, Any] | None = Non
     prefixes = ENDS[kind]
     seen = before is not None
     moved = before is None
-    shown: tuple[Any, Any] | None = None
+    # The state before the request was already seen; show only what changes.
+    shown: tuple[Any, Any] | None = _state(before)[:2] if before else None
     name = ident
     while True:
         try:
