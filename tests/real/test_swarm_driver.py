@@ -426,6 +426,25 @@ def test_missing_image_fails_and_delete_cleans_up(
     assert leftovers(docker_host, spec.uuid) == []
 
 
+def test_create_run_again_after_a_failure_finishes_the_cluster(
+    docker_host: docker.DockerClient, node_image: str, driver: SwarmDockerDriver, ca: KeyPair
+) -> None:
+    spec = make_spec(ca, "retried", workers=1, worker_labels={"node_image_tag": "no-such-tag"})
+    try:
+        with pytest.raises(DriverError):
+            driver.create_cluster(spec, Steps())
+        master = docker_host.containers.list(filters={"label": f"{CLUSTER}={spec.uuid}"})[0]
+        spec.nodegroup("default-worker").labels.clear()  # the operator fixed the image
+        result = driver.create_cluster(spec, Steps())
+        assert len(result.node_addresses["default-worker"]) == 1
+        assert docker_host.containers.get(master.id).name == master.name  # kept, not rebuilt
+        report = driver.poll_health(spec)
+        assert report is not None and report.status == "HEALTHY", report
+    finally:
+        driver.delete_cluster(spec, Steps())
+    assert leftovers(docker_host, spec.uuid) == []
+
+
 def test_three_managers_form_a_quorum(
     docker_host: docker.DockerClient,
     node_image: str,
