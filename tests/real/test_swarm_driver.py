@@ -437,7 +437,7 @@ def test_create_run_again_after_a_failure_finishes_the_cluster(
         spec.nodegroup("default-worker").labels.clear()  # the operator fixed the image
         result = driver.create_cluster(spec, Steps())
         assert len(result.node_addresses["default-worker"]) == 1
-        assert docker_host.containers.get(master.id).name == master.name  # kept, not rebuilt
+        assert docker_host.containers.get(str(master.id)).name == master.name  # kept, not rebuilt
         report = driver.poll_health(spec)
         assert report is not None and report.status == "HEALTHY", report
     finally:
