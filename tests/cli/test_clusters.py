@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
-
 from tests.cli.conftest import FAST, Cli
 
 MakeCluster = Callable[..., str]
@@ -76,7 +74,6 @@ def test_update_refused_properties_report_the_server_error(
     assert result.err.startswith("ERROR: cannot change cluster property(ies) name (HTTP 400)")
 
 
-@pytest.mark.xfail(strict=True, reason="route lands with the cluster actions (resize)")
 def test_resize_wait(cli: Cli, make_cluster: MakeCluster) -> None:
     uuid = make_cluster("c-resize")
     result = cli("cluster", "resize", "c-resize", "4", *FAST)
@@ -86,7 +83,6 @@ def test_resize_wait(cli: Cli, make_cluster: MakeCluster) -> None:
     assert cli("-f", "json", "cluster", "show", uuid).json()["node_count"] == 4
 
 
-@pytest.mark.xfail(strict=True, reason="route lands with the cluster actions (upgrade)")
 def test_upgrade_wait(cli: Cli, make_cluster: MakeCluster, swarm_template: str) -> None:
     uuid = make_cluster("c-upgrade")
     result = cli("cluster", "upgrade", "c-upgrade", swarm_template, *FAST)
