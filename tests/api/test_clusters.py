@@ -175,15 +175,25 @@ def set_columns(model: Any, uuid: str, **values: Any) -> None:
         session.execute(update(model).where(model.uuid == uuid).values(**values))
 
 
-def snapshot() -> list[Any]:
-    """Every cluster and node group column, to show that a refused request changed nothing."""
+LEASE = ("lease_owner", "lease_expires_at", "updated_at")
+
+
+def snapshot(ignore: tuple[str, ...] = ()) -> list[Any]:
+    """Every cluster and node group column, to show that a refused request changed nothing.
+
+    ``ignore=LEASE`` leaves out what a conductor that took and gave back the lease touched.
+    """
     with transaction() as session:
         rows = [
             *session.scalars(select(models.Cluster)),
             *session.scalars(select(models.NodeGroup)),
         ]
         return [
-            {c.key: getattr(row, c.key) for c in row.__table__.columns}  # type: ignore[attr-defined]
+            {
+                c.key: getattr(row, c.key)
+                for c in row.__table__.columns  # type: ignore[attr-defined]
+                if c.key not in ignore
+            }
             for row in rows
         ]
 

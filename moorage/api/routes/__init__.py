@@ -29,3 +29,7 @@ REGISTERED += [
 from moorage.api.routes import clusters  # noqa: E402
 
 REGISTERED.append(clusters.router)
+
+from moorage.api.routes import cluster_actions  # noqa: E402
+
+REGISTERED.append(cluster_actions.router)

@@ -255,6 +255,16 @@ def default_worker(session: Session, cluster: models.Cluster) -> models.NodeGrou
     raise exceptions.ResourceNotFound("Nodegroup", "default-worker")
 
 
+def nodegroup_of(
+    session: Session, ctx: RequestContext, cluster: models.Cluster, ident: str | None
+) -> models.NodeGroup:
+    """A node group of ``cluster`` by uuid, integer id or name; none named: the default worker."""
+    if not ident:
+        return default_worker(session, cluster)
+    extra = models.NodeGroup.cluster_id == cluster.uuid
+    return find(session, models.NodeGroup, "Nodegroup", ident, ctx, extra=extra, by_id=True)
+
+
 def check_node_count(version: Version, node_count: int) -> None:
     if node_count == 0 and not version.at_least(10):
         raise exceptions.Invalid(ZERO_NODES)

@@ -1,0 +1,118 @@
+"""``/v1/clusters/{ident}/actions``: resize (from 1.7) and upgrade (from 1.8)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import select
+
+from moorage import exceptions
+from moorage.api import microversion, policy
+from moorage.api.auth import context_from
+from moorage.api.common import json_body, read_json
+from moorage.api.routes import clusters
+from moorage.conductor.operations import driver_for
+from moorage.context import RequestContext
+from moorage.db import models
+from moorage.db.query import find
+from moorage.db.session import transaction
+from moorage.objects.fields import Field, Int, Schema, Str, StrList, json_schema, parse_body
+from moorage.rpc import api as rpc_api
+
+router = APIRouter(tags=["clusters"], dependencies=[Depends(microversion.require(7))])
+
+RESIZE_SCHEMA: Schema = {
+    "node_count": Field(Int(0), mandatory=True),
+    "nodes_to_remove": Field(StrList()),
+    "nodegroup": Field(Str(1, 255)),
+}
+UPGRADE_SCHEMA: Schema = {
+    "cluster_template": Field(Str(1, 255)),
+    "max_batch_size": Field(Int(1)),
+    "nodegroup": Field(Str(1, 255)),
+}
+
+
+def _check_range(group: models.NodeGroup, node_count: int) -> None:
+    low, high = group.min_node_count or 0, group.max_node_count
+    if node_count < low or (high is not None and node_count > high):
+        raise exceptions.Invalid(
+            f"Resizing {group.name} outside the allowed range: "
+            f"min_node_count = {low}, max_node_count = {high}"
+        )
+
+
+@router.post(
+    "/clusters/{ident}/actions/resize",
+    status_code=202,
+    summary="Resize a node group of a cluster",
+    openapi_extra=json_body(json_schema(RESIZE_SCHEMA)),
+)
+async def resize(
+    request: Request, ident: str, ctx: RequestContext = Depends(context_from)
+) -> dict[str, Any]:
+    values = parse_body("cluster_resize_req", await read_json(request), RESIZE_SCHEMA)
+    node_count = values["node_count"]
+    clusters.check_node_count(microversion.of(request), node_count)
+    with transaction() as session:
+        # No admin scope here, as in Magnum: another project's cluster is a 404.
+        row = clusters.lookup(session, ctx, ident)
+        policy.authorize(ctx, "cluster:resize", clusters.target(row))
+        group = clusters.nodegroup_of(session, ctx, row, values.get("nodegroup"))
+        if group.role == "master":
+            driver_for(session, row).validate_master_resize(node_count)
+        else:
+            _check_range(group, node_count)
+        clusters.dispatch(
+            session,
+            ctx,
+            row,
+            rpc_api.cluster_resize,
+            node_count=node_count,
+            nodes_to_remove=values.get("nodes_to_remove") or [],
+            nodegroup_uuid=group.uuid,
+        )
+        return {"uuid": row.uuid}
+
+
+@router.post(
+    "/clusters/{ident}/actions/upgrade",
+    status_code=202,
+    summary="Upgrade a cluster to another template",
+    openapi_extra=json_body(json_schema(UPGRADE_SCHEMA)),
+)
+async def upgrade(
+    request: Request, ident: str, ctx: RequestContext = Depends(context_from)
+) -> dict[str, Any]:
+    values = parse_body("cluster_upgrade_req", await read_json(request), UPGRADE_SCHEMA)
+    if not microversion.of(request).at_least(8):
+        raise exceptions.Invalid("Cluster upgrade is not supported in the provided microversion.")
+    wide = policy.widen_for_admin(ctx, "cluster:upgrade_all_projects")
+    with transaction() as session:
+        row = clusters.lookup(session, wide, ident)
+        policy.authorize(ctx, "cluster:upgrade", clusters.target(row))
+        template = find(
+            session,
+            models.ClusterTemplate,
+            "ClusterTemplate",
+            str(values.get("cluster_template")),
+            wide,
+        )
+        group = clusters.nodegroup_of(session, wide, row, values.get("nodegroup"))
+        if template.uuid != row.cluster_template_id and not group.is_default:
+            current = session.scalar(
+                select(models.ClusterTemplate.name).where(
+                    models.ClusterTemplate.uuid == row.cluster_template_id
+                )
+            )
+            raise exceptions.Conflict(
+                f"Cluster Template is not valid for upgrade: Nodegroup {group.name} can be "
+                f"upgraded only to match cluster's template ({current})."
+            )
+        cluster_uuid, group_uuid = row.uuid, group.uuid
+    # A call, not a cast: the conductor's refusal comes back as this request's error.
+    rpc_api.cluster_upgrade(
+        ctx, cluster_uuid, template.uuid, values.get("max_batch_size") or 1, group_uuid
+    )
+    return {"uuid": cluster_uuid}
