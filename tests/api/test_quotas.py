@@ -72,6 +72,12 @@ def test_create_errors(admin: Api) -> None:
         "Value should be greater or equal to 0",
     )
     assert_error(
+        post({"project_id": "p", "hard_limit": 2**31}),
+        400,
+        "Invalid input for field/attribute hard_limit. Value: '2147483648'. "
+        "Value should be lower or equal to 2147483647",
+    )
+    assert_error(
         post({"project_id": "p", "id": 3}),
         400,
         "Invalid input for field/attribute id. Value: '3'. Cannot set read only field.",
@@ -221,6 +227,10 @@ def test_list_paging_errors(admin: Api) -> None:
         admin.get("/v1/quotas?marker=999"), 404, "Quota could not be found: quota id 999 ."
     )
     assert_error(admin.get("/v1/quotas?marker=abc"), 400)
+    huge = 10**30
+    assert_error(
+        admin.get(f"/v1/quotas?marker={huge}"), 404, f"Quota could not be found: quota id {huge} ."
+    )
     assert_error(admin.get("/v1/quotas?foo=1"), 400, 'Unknown argument: "foo"')
     # A marker from another project is not visible without all_tenants.
     other = create(admin, project_id="project-a")

@@ -9,7 +9,10 @@ front-proxy CA is made up.
 
 The certificate work is done by the conductor through synchronous RPC calls
 (``get_ca_certificate``, ``sign_certificate``, ``rotate_ca_certificate``), whose
-typed errors become HTTP errors here. No response ever carries a private key.
+typed errors become HTTP errors here. Clusters are looked up in the caller's
+project only (admins get no cross-project view here, as in Magnum); the policy
+target is the cluster, so certificate:get/create also need its creating user.
+No response ever carries a private key.
 """
 
 from __future__ import annotations
@@ -19,17 +22,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from moorage import exceptions
 from moorage.api import policy
 from moorage.api.auth import context_from
-from moorage.api.common import links, read_json
+from moorage.api.common import json_body, links, read_json
+from moorage.api.routes.clusters import lookup, target
 from moorage.context import RequestContext
 from moorage.db import models
-from moorage.db.query import find
 from moorage.db.session import transaction
-from moorage.objects.fields import Field, Schema, Str, parse_body
+from moorage.objects.fields import Field, Schema, Str, json_schema, parse_body
 from moorage.rpc import api as rpc_api
 
 router = APIRouter(tags=["certificates"])
@@ -50,16 +52,6 @@ SCHEMA: Schema = {
 }
 
 
-def _cluster(session: Session, ctx: RequestContext, ident: str) -> models.Cluster:
-    """A cluster of the caller's project (admins get no cross-project view here)."""
-    return find(session, models.Cluster, "Cluster", ident, ctx)
-
-
-def _owner(cluster: models.Cluster) -> dict[str, Any]:
-    """Policy target: certificate:get/create also require the cluster's creating user."""
-    return {"project_id": cluster.project_id, "user_id": cluster.user_id}
-
-
 @router.get("/certificates/{cluster_ident}", summary="Show a cluster's CA certificate")
 def get_one(
     request: Request,
@@ -70,14 +62,19 @@ def get_one(
     """The cluster CA's PEM, for every ``ca_cert_type`` (one CA per cluster)."""
     del ca_cert_type  # etcd and front-proxy name the cluster's one CA too
     with transaction() as session:
-        cluster = _cluster(session, ctx, cluster_ident)
-        policy.authorize(ctx, "certificate:get", _owner(cluster))
+        cluster = lookup(session, ctx, cluster_ident)
+        policy.authorize(ctx, "certificate:get", target(cluster))
         uuid = cluster.uuid
     pem = rpc_api.get_ca_certificate(ctx, uuid)
     return {"cluster_uuid": uuid, "pem": pem, "links": links(request, COLLECTION, uuid)}
 
 
-@router.post("/certificates", status_code=201, summary="Sign a CSR with a cluster's CA")
+@router.post(
+    "/certificates",
+    status_code=201,
+    summary="Sign a CSR with a cluster's CA",
+    openapi_extra=json_body(json_schema(SCHEMA)),
+)
 async def create(request: Request, ctx: RequestContext = Depends(context_from)) -> dict[str, Any]:
     body = await read_json(request)
     if isinstance(body, dict) and body.get("cluster_uuid") is None and body.get("bay_uuid"):
@@ -85,11 +82,11 @@ async def create(request: Request, ctx: RequestContext = Depends(context_from)) 
     values = parse_body("certificate", body, SCHEMA)
     with transaction() as session:
         try:
-            cluster = _cluster(session, ctx, values["cluster_uuid"])
+            cluster = lookup(session, ctx, values["cluster_uuid"])
         except exceptions.NotFound as exc:
             # Not found is the request's fault on a POST: 400, as in Magnum.
             raise exceptions.Invalid(exc.text) from exc
-        policy.authorize(ctx, "certificate:create", _owner(cluster))
+        policy.authorize(ctx, "certificate:create", target(cluster))
         uuid = cluster.uuid
     pem = await run_in_threadpool(rpc_api.sign_certificate, ctx, uuid, values["csr"])
     result = {"cluster_uuid": uuid, "csr": values["csr"], "pem": pem}
@@ -109,8 +106,8 @@ async def rotate_ca(
     """
     await read_json(request, optional=True)
     with transaction() as session:
-        cluster = _cluster(session, ctx, cluster_ident)
-        policy.authorize(ctx, "certificate:rotate_ca", _owner(cluster))
+        cluster = lookup(session, ctx, cluster_ident)
+        policy.authorize(ctx, "certificate:rotate_ca", target(cluster))
         template = session.scalar(
             select(models.ClusterTemplate).where(
                 models.ClusterTemplate.uuid == cluster.cluster_template_id

@@ -13,9 +13,8 @@ from fastapi.concurrency import run_in_threadpool
 from moorage.api import microversion, policy
 from moorage.api.auth import context_from
 from moorage.api.common import read_json
+from moorage.api.routes.clusters import lookup
 from moorage.context import RequestContext
-from moorage.db import models
-from moorage.db.query import find
 from moorage.db.session import transaction
 from moorage.rpc import api as rpc_api
 
@@ -40,6 +39,6 @@ async def rotate(
     await read_json(request, optional=True)
     policy.authorize(ctx, "credential:rotate")
     with transaction() as session:
-        uuid = find(session, models.Cluster, "Cluster", cluster_ident, ctx).uuid
+        uuid = lookup(session, ctx, cluster_ident).uuid
     await run_in_threadpool(rpc_api.credential_rotate, ctx, uuid)
     return {"uuid": uuid}

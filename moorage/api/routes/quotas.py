@@ -20,24 +20,35 @@ from sqlalchemy.orm import Session
 from moorage import exceptions
 from moorage.api import policy
 from moorage.api.auth import context_from
-from moorage.api.common import collection, iso, next_link, page, read_json
+from moorage.api.common import collection, iso, json_body, next_link, page, read_json
 from moorage.context import RequestContext
 from moorage.db import models, quotas
 from moorage.db.query import paginate, scoped
 from moorage.db.session import transaction
-from moorage.objects.fields import Enum, Field, Int, Schema, Str, bool_from_string, parse_body
+from moorage.objects.fields import (
+    Enum,
+    Field,
+    Int,
+    Schema,
+    Str,
+    bool_from_string,
+    json_schema,
+    parse_body,
+)
 
 router = APIRouter(tags=["quotas"])
 
 COLLECTION = "quotas"
 RESOURCES = (quotas.CLUSTER,)
 DEFAULT_HARD_LIMIT = 1
+# Integer columns (ids, hard_limit) are 32-bit on every backend.
+MAX_ID = 2**31 - 1
 
 SCHEMA: Schema = {
     "id": Field(Int(1), readonly=True),
     "project_id": Field(Str(1, 255)),
     "resource": Field(Enum(RESOURCES)),
-    "hard_limit": Field(Int(0)),
+    "hard_limit": Field(Int(0, MAX_ID)),
     "created_at": Field(Str(), readonly=True),
     "updated_at": Field(Str(), readonly=True),
 }
@@ -65,7 +76,12 @@ def _lookup(session: Session, project_id: str, resource: str) -> models.Quota:
     return row
 
 
-@router.post("/quotas", status_code=201, summary="Create a quota")
+@router.post(
+    "/quotas",
+    status_code=201,
+    summary="Create a quota",
+    openapi_extra=json_body(json_schema(SCHEMA)),
+)
 async def create(request: Request, ctx: RequestContext = Depends(context_from)) -> dict[str, Any]:
     values = parse_body("quota", await read_json(request), SCHEMA)
     policy.authorize(ctx, "quota:create")
@@ -118,8 +134,9 @@ def get_all(
     with transaction() as session:
         marker_row = None
         if marker is not None:
-            stmt = scoped(select(models.Quota), models.Quota, ctx)
-            marker_row = session.scalar(stmt.where(models.Quota.id == marker))
+            if 0 < marker <= MAX_ID:  # beyond that no row can match (and SQLite overflows)
+                stmt = scoped(select(models.Quota), models.Quota, ctx)
+                marker_row = session.scalar(stmt.where(models.Quota.id == marker))
             if marker_row is None:
                 raise _not_found(f"quota id {marker} ")
         stmt = scoped(select(models.Quota), models.Quota, ctx)
@@ -147,7 +164,12 @@ def get_one(
     }
 
 
-@router.patch("/quotas/{project_id}/{resource}", status_code=202, summary="Update a quota")
+@router.patch(
+    "/quotas/{project_id}/{resource}",
+    status_code=202,
+    summary="Update a quota",
+    openapi_extra=json_body(json_schema(SCHEMA)),
+)
 async def update(
     request: Request,
     project_id: str,
