@@ -13,6 +13,7 @@ REGISTERED.append(clustertemplates.router)
 from moorage.api.routes import (  # noqa: E402
     certificates,
     credentials,
+    federations,
     mservices,
     quotas,
     stats,
@@ -24,6 +25,7 @@ REGISTERED += [
     quotas.router,
     stats.router,
     mservices.router,
+    federations.router,
 ]
 
 from moorage.api.routes import clusters  # noqa: E402
