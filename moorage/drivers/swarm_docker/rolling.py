@@ -22,6 +22,8 @@ def _batches(nodes: list[Node], size: int) -> list[list[Node]]:
 
 
 def _wait_all_ready(session: Session) -> None:
+    """The end of a rolling operation: a manager's restart makes the others reconnect,
+    and a new leader reports nodes as unknown until their next heartbeat."""
     swarm.wait_ready(session, [n.name for n in session.nodes() if n.state == "running"])
 
 
@@ -39,6 +41,7 @@ def upgrade(
     progress.step(f"checking node image {target}")
     provision.check_image(session, target)
     todo = [n for n in session.nodes(nodegroup.name) if image.reference(n.image) != target]
+    todo = swarm.leader_last(session, todo)
     size = 1 if layout.is_manager(nodegroup) else max_batch_size
     for batch in _batches(todo, size):
         names = [n.name for n in batch]
@@ -49,13 +52,14 @@ def upgrade(
         fresh = [n for n in session.nodes(nodegroup.name) if n.name in names]
         swarm.wait_engines(session, fresh)
         joining.converge(session)  # a no-op when they came back with their swarm state
-        _wait_all_ready(session)  # a manager's restart makes the others reconnect too
+        swarm.wait_ready(session, names, managers_reachable=True)
         _, manager = swarm.find_manager(session)
         members = swarm.swarm_nodes(manager)
         for name in names:
             node_id = str(members[name]["ID"]) if name in members else ids.get(name)
             if node_id:
                 draining.set_availability(manager, node_id, "active")
+    _wait_all_ready(session)
 
 
 def rotate_ca(session: Session, progress: Progress) -> None:
@@ -71,9 +75,11 @@ def rotate_ca(session: Session, progress: Progress) -> None:
     progress.step("writing server certificates from the new CA")
     for n in nodes:
         node.put_files(session.host, n.name, credentials.server_files(spec.ca, n.name, n.ip))
-    ordered = sorted(nodes, key=lambda n: (n.role != layout.MASTER_ROLE, n.name))
-    for n in ordered:
+    managers = [n for n in nodes if n.role == layout.MASTER_ROLE]
+    workers = [n for n in nodes if n.role != layout.MASTER_ROLE]
+    for n in swarm.leader_last(session, managers) + workers:
         progress.step(f"restarting {n.name} with its new certificate")
         node.restart(session.host, n.name)
         swarm.wait_engines(session, [n])
-        _wait_all_ready(session)
+        swarm.wait_ready(session, [n.name], managers_reachable=True)
+    _wait_all_ready(session)

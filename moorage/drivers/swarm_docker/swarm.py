@@ -85,12 +85,40 @@ def ready(entry: Mapping[str, Any]) -> bool:
     return bool(entry.get("Status", {}).get("State") == "ready")
 
 
-def wait_ready(session: Session, names: Iterable[str], timeout: float = READY_TIMEOUT) -> None:
+def wait_ready(
+    session: Session,
+    names: Iterable[str],
+    timeout: float = READY_TIMEOUT,
+    managers_reachable: bool = False,
+) -> None:
+    """Wait until the named nodes are Ready (and, when asked, every manager is reachable
+    in raft: what must hold before the next manager may go down)."""
     wanted = set(names)
     _, manager = find_manager(session)
 
     def check() -> bool:
         found = swarm_nodes(manager)
+        if managers_reachable and any(
+            (e.get("ManagerStatus") or {}).get("Reachability", "reachable") != "reachable"
+            for e in found.values()
+        ):
+            return False
         return all(name in found and ready(found[name]) for name in wanted)
 
     engine.wait_for(f"wait for nodes {', '.join(sorted(wanted))} to be Ready", check, timeout)
+
+
+def leader_last(session: Session, nodes: list[Node]) -> list[Node]:
+    """``nodes`` in name order with the raft leader moved to the end, so that a rolling
+    operation over the managers costs one leader election, not one per manager."""
+    ordered = sorted(nodes, key=lambda n: n.name)
+    try:
+        _, manager = find_manager(session)
+        leaders = {
+            name
+            for name, e in swarm_nodes(manager).items()
+            if (e.get("ManagerStatus") or {}).get("Leader")
+        }
+    except DriverError:
+        return ordered
+    return sorted(ordered, key=lambda n: n.name in leaders)
