@@ -1,0 +1,910 @@
+"""Magnum's own CLI (``openstack coe ...``, python-magnumclient) against a real Moorage.
+
+The ``openstack`` command from ``.venv-clients`` (``make clients``) runs in a
+subprocess against ``moorage serve`` with the test driver, without Keystone:
+
+* ``--os-auth-type none --os-endpoint http://HOST:PORT/v1`` (keystoneauth's
+  ``none`` plugin; the token it sends is ignored by ``auth_strategy = noauth``);
+* ``--os-auth-type http_basic --os-username U --os-password P --os-endpoint ...``
+  (keystoneauth's ``http_basic`` plugin) against ``auth_strategy = http_basic``.
+
+Every command runs with ``--debug`` so that a failure shows the request the
+client sent and the response it got. Tests of one server share its state and
+run in file order (template, then cluster, then what needs a cluster).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import bcrypt
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from tests.support.live import LiveServer, serve
+
+pytestmark = pytest.mark.real
+
+ROOT = Path(__file__).resolve().parents[2]
+OPENSTACK = ROOT / ".venv-clients" / "bin" / "openstack"
+TEMPLATE = ("--coe", "swarm-mode", "--image", "fake-image", "--external-network", "public")
+WAIT_SECONDS = 60
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def requires_route(module: str) -> pytest.MarkDecorator:
+    """Expected failure while moorage/api/routes/<module>.py is not written yet."""
+    missing = not (ROOT / "moorage" / "api" / "routes" / f"{module}.py").exists()
+    return pytest.mark.xfail(
+        missing, strict=True, reason=f"moorage/api/routes/{module}.py does not exist yet"
+    )
+
+
+# --- running the client -----------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """One finished ``openstack`` command."""
+
+    argv: list[str]
+    rc: int
+    stdout: str
+    stderr: str
+
+    @property
+    def evidence(self) -> str:
+        """The command, the HTTP exchanges the client logged (--debug) and its output."""
+        wire = [
+            line
+            for line in self.stderr.splitlines()
+            if line.startswith(("REQ:", "RESP:", "RESP BODY:"))
+        ]
+        tail = [line for line in self.stderr.splitlines() if line.strip()][-3:]
+        return "\n".join(
+            [" ".join(self.argv[1:]), f"rc={self.rc}", *wire, "stdout:", self.stdout, *tail]
+        )
+
+    @property
+    def message(self) -> str:
+        """What the client told the user about the failure (its last error line)."""
+        lines = [line for line in self.stderr.splitlines() if "(HTTP " in line]
+        assert lines, self.evidence
+        return lines[0]
+
+    def json(self) -> Any:
+        """The ``-f json`` document, after any "Request ... accepted" line before it."""
+        lines = self.stdout.splitlines()
+        for index, line in enumerate(lines):
+            if line.startswith(("{", "[")):
+                return json.loads("\n".join(lines[index:]))
+        raise AssertionError(f"no JSON in the output\n{self.evidence}")
+
+    def table(self) -> list[dict[str, str]]:
+        """Rows of a ``+---+`` table printed by the client (commands without ``-f``)."""
+        rows = [
+            [cell.strip() for cell in line.strip().strip("|").split("|")]
+            for line in self.stdout.splitlines()
+            if line.startswith("|")
+        ]
+        assert rows, self.evidence
+        return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+    def properties(self) -> dict[str, str]:
+        """A ``Property | Value`` table (``print_dict``) as a dict."""
+        return {row["Property"]: row["Value"] for row in self.table()}
+
+    def response_title(self) -> str:
+        """``errors[0].title`` of the last error body the server sent."""
+        bodies = [
+            line.removeprefix("RESP BODY: ")
+            for line in self.stderr.splitlines()
+            if line.startswith("RESP BODY: {")
+        ]
+        assert bodies, self.evidence
+        return str(json.loads(bodies[-1])["errors"][0]["title"])
+
+
+class Coe:
+    """``openstack <auth options> coe ...`` for one user of one server."""
+
+    def __init__(self, cli: Path, cwd: Path, endpoint: str, auth: list[str]) -> None:
+        self.prefix = [str(cli), "--debug", *auth, "--os-endpoint", endpoint]
+        self.cwd = cwd
+        # Nothing from the environment (OS_CLOUD, OS_AUTH_URL, ...) may steer the client.
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+        # `coe cluster config` of a swarm cluster reads $SHELL to pick export/setenv.
+        self.env["SHELL"] = "/bin/bash"
+
+    def run(self, *args: str) -> Run:
+        argv = [*self.prefix, "coe", *args]
+        done = subprocess.run(
+            argv, capture_output=True, text=True, cwd=self.cwd, env=self.env, timeout=120
+        )
+        return Run(argv, done.returncode, done.stdout, done.stderr)
+
+    def ok(self, *args: str) -> Run:
+        run = self.run(*args)
+        assert run.rc == 0, run.evidence
+        return run
+
+    def fails(self, *args: str) -> Run:
+        run = self.run(*args)
+        assert run.rc != 0, run.evidence
+        return run
+
+    def json(self, *args: str) -> Any:
+        return self.ok(*args, "-f", "json").json()
+
+    def quota(self, action: str, project: str, *args: str, ok: bool = True) -> Run:
+        """``coe quotas <action> --project-id <project> --resource Cluster ...``."""
+        run = self.run("quotas", action, "--project-id", project, "--resource", "Cluster", *args)
+        assert (run.rc == 0) == ok, run.evidence
+        return run
+
+    def poll(self, args: tuple[str, ...], until: Callable[[Run], bool]) -> Run:
+        """Run ``coe <args>`` again and again until ``until`` holds for a result."""
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            run = self.run(*args)
+            if until(run):
+                return run
+            assert time.monotonic() < deadline, f"gave up waiting\n{run.evidence}"
+            time.sleep(0.3)
+
+    def wait(self, cluster: str, until: Callable[[Run], bool]) -> Run:
+        """Poll ``coe cluster show -f json`` until ``until`` holds for a result."""
+        return self.poll(("cluster", "show", cluster, "-f", "json"), until)
+
+    def settled(self, cluster: str) -> dict[str, Any]:
+        """The cluster once its status is no longer ``*_IN_PROGRESS``."""
+        run = self.wait(
+            cluster, lambda r: r.rc == 0 and not r.json()["status"].endswith("_IN_PROGRESS")
+        )
+        shown: dict[str, Any] = run.json()
+        return shown
+
+    def gone(self, cluster: str) -> Run:
+        return self.wait(cluster, lambda r: r.rc != 0 and "(HTTP 404)" in r.stderr)
+
+
+def csr_pem(common_name: str) -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    request = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .sign(key, hashes.SHA256())
+    )
+    return request.public_bytes(serialization.Encoding.PEM).decode()
+
+
+# --- fixtures ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def openstack_cli() -> Path:
+    if not OPENSTACK.exists():
+        pytest.fail(
+            f"{OPENSTACK} is missing: run `make clients` to install Magnum's clients "
+            "(python-openstackclient + python-magnumclient) into .venv-clients"
+        )
+    return OPENSTACK
+
+
+@pytest.fixture(scope="module")
+def noauth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serve(tmp_path_factory.mktemp("coe-noauth")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def coe(openstack_cli: Path, noauth_server: LiveServer) -> Coe:
+    """The admin of project ``default`` (noauth), through keystoneauth's ``none`` plugin."""
+    return Coe(
+        openstack_cli,
+        noauth_server.state.parent,
+        noauth_server.url + "/v1",
+        ["--os-auth-type", "none"],
+    )
+
+
+@pytest.fixture(scope="module")
+def template(coe: Coe) -> Run:
+    return coe.ok(
+        "cluster", "template", "create", "ct-main", *TEMPLATE,
+        "--flavor", "m1.small", "--master-flavor", "m1.tiny",
+        "--labels", "role=main,tier=1", "--tags", "red,blue", "-f", "json",
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cluster(coe: Coe, template: Run) -> tuple[Run, dict[str, Any]]:
+    """``c1``: one master, one worker, from ``ct-main``; created and settled."""
+    created = coe.ok(
+        "cluster", "create", "c1", "--cluster-template", "ct-main", "--node-count", "1",
+        "--master-count", "1", "--labels", "extra=yes", "--merge-labels", "--timeout", "30",
+    )  # fmt: skip
+    return created, coe.settled("c1")
+
+
+# --- cluster templates (noauth) ---------------------------------------------------
+
+
+def test_template_create(coe: Coe, template: Run) -> None:
+    assert template.stdout.startswith("Request to create cluster template ct-main accepted\n")
+    shown = template.json()
+    assert UUID.fullmatch(shown["uuid"])
+    assert shown["name"] == "ct-main"
+    assert shown["coe"] == "swarm-mode"
+    assert shown["image_id"] == "fake-image"
+    assert shown["cluster_distro"] == "fakeos"
+    assert shown["external_network_id"] == "public"
+    assert shown["flavor_id"] == "m1.small"
+    assert shown["master_flavor_id"] == "m1.tiny"
+    assert shown["labels"] == {"role": "main", "tier": "1"}
+    assert sorted(shown["tags"].split(",")) == ["blue", "red"]
+    # The client's defaults, sent in the body.
+    assert shown["dns_nameserver"] == "8.8.8.8"
+    assert shown["docker_storage_driver"] == "overlay2"
+    assert shown["server_type"] == "vm"
+    # Options not given go out as JSON null and come back as null ("-" in the CLI).
+    assert shown["keypair_id"] == "-"
+    assert shown["http_proxy"] == "-"
+    assert shown["tls_disabled"] is False
+    assert shown["floating_ip_enabled"] is True
+    assert shown["project_id"] == "default"
+    assert shown["driver"] == "fake_test_driver"
+
+
+def test_template_create_without_optional_flavor(coe: Coe) -> None:
+    """Every optional field goes out as null; the server treats null as "not given"."""
+    run = coe.ok("cluster", "template", "create", "ct-bare", *TEMPLATE, "-f", "json")
+    assert run.stdout.startswith("Request to create cluster template ct-bare accepted\n")
+    shown = run.json()
+    assert shown["master_flavor_id"] == "-"
+    assert shown["flavor_id"] == "m1.medium"  # the client's default
+    assert shown["labels"] == {}
+    assert shown["tags"] == "-"
+
+
+def test_template_create_refused(coe: Coe) -> None:
+    run = coe.fails("cluster", "template", "create", "ct-bad", *TEMPLATE, "--flavor", "huge")
+    assert run.message.startswith("Unable to find flavor huge (HTTP 400)")
+    assert run.response_title() == "Unable to find flavor huge"
+
+
+def test_template_list(coe: Coe, template: Run) -> None:
+    listed = coe.json("cluster", "template", "list")
+    by_name = {row["name"]: row for row in listed}
+    assert by_name["ct-main"] == {
+        "uuid": template.json()["uuid"],
+        "name": "ct-main",
+        "tags": template.json()["tags"],
+    }
+    wide = coe.json("cluster", "template", "list", "--fields", "coe,image_id,flavor_id")
+    row = next(r for r in wide if r["name"] == "ct-main")
+    assert (row["coe"], row["image_id"], row["flavor_id"]) == (
+        "swarm-mode",
+        "fake-image",
+        "m1.small",
+    )
+    names = [r["name"] for r in listed]
+    first = coe.json(
+        "cluster", "template", "list", "--limit", "1", "--sort-key", "name", "--sort-dir", "desc"
+    )
+    assert [r["name"] for r in first] == [max(names)]
+
+
+def test_template_show(coe: Coe, template: Run) -> None:
+    created = template.json()
+    by_name = coe.json("cluster", "template", "show", "ct-main")
+    by_uuid = coe.json("cluster", "template", "show", created["uuid"])
+    assert by_name == by_uuid
+    assert "links" not in by_name
+    for field in ("uuid", "name", "labels", "flavor_id", "tags", "project_id", "created_at"):
+        assert by_name[field] == created[field], field
+    missing = coe.fails("cluster", "template", "show", "no-such-template")
+    assert missing.message.startswith(
+        "ClusterTemplate no-such-template could not be found (HTTP 404)"
+    )
+
+
+def test_template_update(coe: Coe) -> None:
+    coe.ok("cluster", "template", "create", "ct-edit", *TEMPLATE, "--labels", "a=1,b=2")
+    updated = coe.json(
+        "cluster", "template", "update", "ct-edit", "--name", "ct-edited",
+        "--docker-volume-size", "5", "--label", "c=3", "--no-label", "a",
+        "--public", "--tag", "x", "--tag", "y",
+    )  # fmt: skip
+    assert updated["name"] == "ct-edited"
+    assert updated["docker_volume_size"] == 5
+    assert updated["labels"] == {"b": "2", "c": "3"}
+    assert updated["public"] is True
+    assert updated["tags"] == "x,y"
+    assert updated["updated_at"] != "-"
+    assert coe.json("cluster", "template", "show", "ct-edited") == updated
+    nothing = coe.fails("cluster", "template", "update", "ct-edited")
+    assert "Nothing to update." in nothing.stderr
+
+
+def test_template_update_refused(coe: Coe) -> None:
+    run = coe.fails("cluster", "template", "update", "ct-bare", "--flavor", "huge")
+    assert run.message.startswith("Unable to find flavor huge (HTTP 400)")
+
+
+def test_template_delete(coe: Coe) -> None:
+    coe.ok("cluster", "template", "create", "ct-gone", *TEMPLATE)
+    run = coe.ok("cluster", "template", "delete", "ct-gone", "no-such-template")
+    # Each argument is tried; a failure is printed and the command goes on (rc 0).
+    deleted, failed = run.stdout.splitlines()
+    assert deleted == "Request to delete cluster template ct-gone has been accepted."
+    assert failed.startswith(
+        "Delete for cluster template no-such-template failed: "
+        "ClusterTemplate no-such-template could not be found (HTTP 404)"
+    )
+    gone = coe.fails("cluster", "template", "show", "ct-gone")
+    assert gone.message.startswith("ClusterTemplate ct-gone could not be found (HTTP 404)")
+
+
+# --- read-only collections (noauth) -----------------------------------------------
+
+
+@requires_route("clusters")
+def test_cluster_list_empty(coe: Coe) -> None:
+    assert coe.json("cluster", "list") == []
+
+
+@requires_route("quotas")
+def test_quotas_list_empty(coe: Coe) -> None:
+    run = coe.ok("quotas", "list")
+    assert run.stdout.splitlines()[1] == "| project_id | resource | hard_limit |"
+    assert run.table() == []
+
+
+@requires_route("stats")
+def test_stats_list_empty(coe: Coe) -> None:
+    assert coe.ok("stats", "list", "default").properties() == {"clusters": "0", "nodes": "0"}
+
+
+@requires_route("mservices")
+def test_service_list(coe: Coe) -> None:
+    services = coe.json("service", "list")
+    assert len(services) == 1
+    (service,) = services
+    assert service["id"] == 1
+    assert service["binary"] == "magnum-conductor"
+    assert service["state"] == "up"
+    assert service["disabled"] is False
+    assert service["host"]
+
+
+# --- clusters (noauth) ------------------------------------------------------------
+
+
+@requires_route("clusters")
+def test_cluster_create(cluster: tuple[Run, dict[str, Any]]) -> None:
+    created, settled = cluster
+    match = re.fullmatch(r"Request to create cluster (\S+) accepted\n", created.stdout)
+    assert match, created.evidence
+    assert match[1] == settled["uuid"]
+    assert settled["status"] == "CREATE_COMPLETE", settled
+
+
+@requires_route("clusters")
+def test_cluster_create_refused(coe: Coe) -> None:
+    missing = coe.fails("cluster", "create", "cx", "--cluster-template", "no-such-template")
+    assert missing.message.startswith(
+        "ClusterTemplate no-such-template could not be found (HTTP 404)"
+    )
+    # ct-bare has no master flavor: the root-disk rule looks up flavor "None" (api.md 7.1).
+    no_flavor = coe.fails("cluster", "create", "cx", "--cluster-template", "ct-bare")
+    assert no_flavor.message.startswith("Unable to find flavor None (HTTP 400)")
+    three = coe.fails(
+        "cluster", "create", "cx", "--cluster-template", "ct-main", "--master-count", "3"
+    )
+    assert three.message.startswith(
+        "master_count must be 1 when master_lb_enabled is False (HTTP 400)"
+    )
+
+
+@requires_route("clusters")
+def test_cluster_show(coe: Coe, cluster: tuple[Run, dict[str, Any]], template: Run) -> None:
+    shown = coe.json("cluster", "show", "c1")
+    assert coe.json("cluster", "show", shown["uuid"]) == shown
+    assert shown["name"] == "c1"
+    assert shown["status"] == "CREATE_COMPLETE"
+    assert shown["cluster_template_id"] == template.json()["uuid"]
+    assert (shown["master_count"], shown["node_count"]) == (1, 1)
+    assert shown["labels"] == {"role": "main", "tier": "1", "extra": "yes"}
+    assert shown["labels_added"] == {"extra": "yes"}
+    assert shown["labels_overridden"] == {}
+    assert shown["labels_skipped"] == {}
+    assert (shown["flavor_id"], shown["master_flavor_id"]) == ("m1.small", "m1.tiny")
+    assert shown["create_timeout"] == 30
+    assert shown["api_address"].startswith("tcp://127.0.0.1:")
+    assert shown["coe_version"] == "fake-1.0"
+    assert shown["cluster_id"] == f"fake-{shown['uuid'][:8]}"
+    assert len(shown["master_addresses"]) == 1
+    assert len(shown["node_addresses"]) == 1
+    assert shown["project_id"] == "default"
+    missing = coe.fails("cluster", "show", "no-such-cluster")
+    assert missing.message.startswith("Cluster no-such-cluster could not be found (HTTP 404)")
+
+
+@requires_route("clusters")
+def test_cluster_list(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    rows = coe.json("cluster", "list")
+    assert rows == [
+        {
+            "uuid": cluster[1]["uuid"],
+            "name": "c1",
+            "keypair": None,
+            "node_count": 1,
+            "master_count": 1,
+            "status": "CREATE_COMPLETE",
+            "health_status": rows[0]["health_status"],
+        }
+    ]
+    assert rows[0]["health_status"] in (None, "HEALTHY")
+    assert coe.json("cluster", "list", "--limit", "1", "--sort-key", "name") == rows
+
+
+@requires_route("clusters")
+def test_cluster_update(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    run = coe.ok("cluster", "update", "c1", "--node-count", "2")
+    assert run.stdout == "Request to update cluster c1 has been accepted.\n"
+    settled = coe.settled("c1")
+    assert settled["status"] == "UPDATE_COMPLETE", settled
+    assert settled["node_count"] == 2
+    assert len(settled["node_addresses"]) == 2
+
+
+@requires_route("clusters")
+def test_cluster_update_refused(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    run = coe.fails("cluster", "update", "c1", "--name", "other")
+    assert run.message.startswith("cannot change cluster property(ies) name (HTTP 400)")
+    assert run.response_title() == "cannot change cluster property(ies) name"
+
+
+@requires_route("cluster_actions")
+def test_cluster_resize(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    run = coe.ok("cluster", "resize", "c1", "1")
+    assert run.stdout == "Request to resize cluster c1 has been accepted.\n"
+    settled = coe.settled("c1")
+    assert settled["status"] == "UPDATE_COMPLETE", settled
+    assert settled["node_count"] == 1
+
+
+@requires_route("clusters")
+def test_template_delete_in_use(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    run = coe.ok("cluster", "template", "delete", "ct-main")
+    assert run.stdout.startswith(
+        "Delete for cluster template ct-main failed: "
+        "ClusterTemplate ct-main is referenced by one or multiple clusters (HTTP 400)"
+    ), run.evidence
+    update = coe.fails("cluster", "template", "update", "ct-main", "--docker-volume-size", "9")
+    assert update.message.startswith(
+        "ClusterTemplate ct-main is referenced by one or multiple clusters (HTTP 400)"
+    )
+
+
+@requires_route("cluster_actions")
+def test_cluster_upgrade(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    target = coe.json(
+        "cluster", "template", "create", "ct-next", *TEMPLATE,
+        "--flavor", "m1.small", "--master-flavor", "m1.tiny", "--labels", "role=next",
+    )  # fmt: skip
+    run = coe.ok("cluster", "upgrade", "c1", "ct-next")
+    assert run.stdout == "Request to upgrade cluster c1 has been accepted.\n"
+    settled = coe.settled("c1")
+    assert settled["status"] == "UPDATE_COMPLETE", settled
+    assert settled["cluster_template_id"] == target["uuid"]
+
+
+# --- nodegroups (noauth) ----------------------------------------------------------
+
+
+@requires_route("nodegroups")
+def test_nodegroup_create(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    run = coe.ok(
+        "nodegroup", "create", "c1", "ng-extra", "--node-count", "2", "--min-nodes", "1",
+        "--max-nodes", "4", "--flavor", "m1.tiny", "--labels", "pool=extra",
+    )  # fmt: skip
+    match = re.fullmatch(r"Request to create nodegroup (\S+) accepted\n", run.stdout)
+    assert match and UUID.fullmatch(match[1]), run.evidence
+    shown = coe.poll(
+        ("nodegroup", "show", "c1", "ng-extra", "-f", "json"),
+        lambda r: r.rc == 0 and not r.json()["status"].endswith("_IN_PROGRESS"),
+    ).json()
+    assert shown["uuid"] == match[1]
+    assert shown["status"] == "CREATE_COMPLETE", shown
+    assert coe.settled("c1")["node_count"] == 3  # 1 default worker + 2
+
+
+@requires_route("nodegroups")
+def test_nodegroup_list(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    rows = coe.json("nodegroup", "list", "c1")
+    assert [(r["name"], r["role"], r["node_count"]) for r in rows] == [
+        ("default-master", "master", 1),
+        ("default-worker", "worker", 1),
+        ("ng-extra", "worker", 2),
+    ]
+    assert set(rows[0]) == {"uuid", "name", "flavor_id", "image_id", "node_count", "status", "role"}
+    assert rows[2]["flavor_id"] == "m1.tiny"
+    masters = coe.json("nodegroup", "list", "c1", "--role", "master")
+    assert [r["name"] for r in masters] == ["default-master"]
+
+
+@requires_route("nodegroups")
+def test_nodegroup_show(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    shown = coe.json("nodegroup", "show", "c1", "ng-extra")
+    assert shown["name"] == "ng-extra"
+    assert shown["cluster_id"] == cluster[1]["uuid"]
+    assert shown["project_id"] == "default"
+    assert shown["role"] == "worker"
+    assert (shown["min_node_count"], shown["node_count"], shown["max_node_count"]) == (1, 2, 4)
+    assert shown["is_default"] is False
+    assert shown["labels"]["pool"] == "extra"
+    assert len(shown["node_addresses"]) == 2
+    assert coe.json("nodegroup", "show", "c1", shown["uuid"]) == shown
+    worker = coe.json("nodegroup", "show", "c1", "default-worker")
+    assert worker["is_default"] is True
+    missing = coe.fails("nodegroup", "show", "c1", "ng-nope")
+    assert missing.message.startswith("Nodegroup ng-nope could not be found (HTTP 404)")
+
+
+@requires_route("nodegroups")
+def test_nodegroup_update(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    run = coe.ok("nodegroup", "update", "c1", "ng-extra", "--min-nodes", "0", "--max-nodes", "5")
+    assert run.stdout == "Request to update nodegroup ng-extra has been accepted.\n"
+    shown = coe.json("nodegroup", "show", "c1", "ng-extra")
+    assert (shown["min_node_count"], shown["max_node_count"]) == (0, 5)
+    bad = coe.fails("nodegroup", "update", "c1", "ng-extra", "--max-nodes", "1")
+    assert bad.message.startswith(
+        "max_node_count for ng-extra is invalid (node_count (2) should be less or equal "
+        "to max_node_count (1)) (HTTP 409)"
+    )
+
+
+@requires_route("nodegroups")
+def test_nodegroup_delete(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    refused = coe.fails("nodegroup", "delete", "c1", "default-worker")
+    assert refused.message.startswith("Deleting a default nodegroup is not supported (HTTP 400)")
+    run = coe.ok("nodegroup", "delete", "c1", "ng-extra")
+    assert run.stdout == "Request to delete nodegroup ng-extra has been accepted.\n"
+    shown = coe.poll(("nodegroup", "show", "c1", "ng-extra"), lambda r: r.rc != 0)
+    assert shown.message.startswith("Nodegroup ng-extra could not be found (HTTP 404)")
+    assert coe.settled("c1")["node_count"] == 1
+
+
+# --- certificates, credentials (noauth) -------------------------------------------
+
+
+@requires_route("certificates")
+def test_ca_show(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    run = coe.ok("ca", "show", "c1")
+    ca = x509.load_pem_x509_certificate(run.stdout.encode())
+    assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    assert coe.ok("ca", "show", cluster[1]["uuid"]).stdout == run.stdout
+
+
+@requires_route("certificates")
+def test_ca_sign(coe: Coe, cluster: tuple[Run, dict[str, Any]], tmp_path: Path) -> None:
+    csr = tmp_path / "client.csr"
+    csr.write_text(csr_pem("admin"))
+    run = coe.ok("ca", "sign", "c1", str(csr))
+    cert = x509.load_pem_x509_certificate(run.stdout.encode())
+    ca = x509.load_pem_x509_certificate(coe.ok("ca", "show", "c1").stdout.encode())
+    cert.verify_directly_issued_by(ca)
+    assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "admin"
+    bad = tmp_path / "bad.csr"
+    bad.write_text("not a csr")
+    refused = coe.fails("ca", "sign", "c1", str(bad))
+    assert refused.message.startswith("Received invalid csr")
+
+
+@requires_route("clusters")
+def test_cluster_config(coe: Coe, cluster: tuple[Run, dict[str, Any]], tmp_path: Path) -> None:
+    run = coe.ok("cluster", "config", "c1", "--dir", str(tmp_path), "--output-certs")
+    assert run.stdout == (
+        f"export DOCKER_HOST={cluster[1]['api_address']}\n"
+        f"export DOCKER_CERT_PATH={tmp_path}\n"
+        "export DOCKER_TLS_VERIFY=True\n\n"
+    )
+    ca = x509.load_pem_x509_certificate((tmp_path / "ca.pem").read_bytes())
+    cert = x509.load_pem_x509_certificate((tmp_path / "cert.pem").read_bytes())
+    cert.verify_directly_issued_by(ca)
+    serialization.load_pem_private_key((tmp_path / "key.pem").read_bytes(), None)
+
+
+@requires_route("certificates")
+def test_ca_rotate(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    before = coe.ok("ca", "show", "c1").stdout
+    run = coe.ok("ca", "rotate", "c1")
+    assert run.stdout == (
+        f"Request to rotate the CA certificate for cluster {cluster[1]['uuid']} "
+        "has been accepted.\n"
+    )
+    settled = coe.settled("c1")
+    assert settled["status"] == "UPDATE_COMPLETE", settled
+    after = coe.ok("ca", "show", "c1").stdout
+    assert after != before
+    x509.load_pem_x509_certificate(after.encode())
+
+
+@requires_route("credentials")
+def test_credential_rotate(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    # The command prints the failure itself and exits 0.
+    run = coe.ok("credential", "rotate", "c1")
+    assert run.stdout.startswith(
+        "Credential rotation failed: Credential rotation is not supported by driver (HTTP 400)"
+    ), run.evidence
+    assert run.response_title() == "Credential rotation is not supported by driver"
+
+
+# --- stats, quotas (noauth) -------------------------------------------------------
+
+
+@requires_route("stats")
+def test_stats_list(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    shown = coe.settled("c1")
+    nodes = shown["master_count"] + shown["node_count"]
+    assert coe.ok("stats", "list", "default").properties() == {
+        "clusters": "1",
+        "nodes": str(nodes),
+    }
+    assert coe.ok("stats", "list", "elsewhere").properties() == {"clusters": "0", "nodes": "0"}
+
+
+@requires_route("quotas")
+def test_quotas_create(coe: Coe) -> None:
+    run = coe.quota("create", "proj-q", "--hard-limit", "5")
+    shown = run.properties()
+    assert (shown["project_id"], shown["resource"], shown["hard_limit"]) == (
+        "proj-q",
+        "Cluster",
+        "5",
+    )
+    assert shown["id"].isdigit()
+    # The command prints a failure itself and exits 0.
+    again = coe.quota("create", "proj-q")
+    assert again.stdout.startswith(
+        "Create quota for project_id proj-q resource Cluster failed: "
+        "Quota for project proj-q already exists for resource Cluster (HTTP 409)"
+    ), again.evidence
+
+
+@requires_route("quotas")
+def test_quotas_show(coe: Coe) -> None:
+    shown = coe.quota("show", "proj-q")
+    assert shown.properties()["hard_limit"] == "5"
+    default = coe.quota("show", "proj-none")
+    assert default.properties() == {
+        "project_id": "proj-none",
+        "resource": "Cluster",
+        "hard_limit": "20",
+    }
+
+
+@requires_route("quotas")
+def test_quotas_update(coe: Coe) -> None:
+    run = coe.quota("update", "proj-q", "--hard-limit", "10")
+    assert run.properties()["hard_limit"] == "10"
+    shown = coe.quota("show", "proj-q")
+    assert shown.properties()["hard_limit"] == "10"
+    missing = coe.quota("update", "proj-none")
+    assert missing.stdout.startswith(
+        "Update quota for project_id proj-none resource Cluster failed: "
+        "Quota could not be found: project_id proj-none resource Cluster (HTTP 404)"
+    ), missing.evidence
+
+
+@requires_route("quotas")
+def test_quotas_list(coe: Coe) -> None:
+    own = coe.ok("quotas", "list")
+    assert [r["project_id"] for r in own.table()] == []  # admin's own project has none
+    every = coe.ok("quotas", "list", "--all-tenants").table()
+    assert {"project_id": "proj-q", "resource": "Cluster", "hard_limit": "10"} in every
+
+
+@requires_route("quotas")
+def test_quota_enforced_on_cluster_create(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    coe.quota("create", "default")
+    refused = coe.fails("cluster", "create", "c2", "--cluster-template", "ct-bare")
+    assert refused.message.startswith(
+        "Resource limit exceeded: You have reached the maximum clusters per project, 1 (HTTP 403)"
+    )
+    coe.quota("delete", "default")
+
+
+@requires_route("quotas")
+def test_quotas_delete(coe: Coe) -> None:
+    run = coe.quota("delete", "proj-q")
+    assert run.stdout == (
+        "Request to delete quota for project id proj-q and resource Cluster has been accepted.\n"
+    )
+    again = coe.quota("delete", "proj-q")
+    assert again.stdout.startswith(
+        "Quota delete failed for project id proj-q and resource Cluster :"
+        "Quota could not be found: project_id proj-q resource Cluster (HTTP 404)"
+    ), again.evidence
+    shown = coe.quota("show", "proj-q")
+    assert shown.properties()["hard_limit"] == "20"
+
+
+# --- cluster delete (noauth; last, the cluster is gone after it) -------------------
+
+
+@requires_route("clusters")
+def test_cluster_delete(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    run = coe.ok("cluster", "delete", "c1")
+    assert run.stdout == "Request to delete cluster c1 has been accepted.\n"
+    gone = coe.gone("c1")
+    assert gone.message.startswith("Cluster c1 could not be found (HTTP 404)")
+    assert coe.json("cluster", "list") == []
+    missing = coe.fails("cluster", "delete", "c1")
+    assert missing.message.startswith("Cluster c1 could not be found (HTTP 404)")
+
+
+# --- http_basic: two projects and an admin ----------------------------------------
+
+USERS = {
+    "alice": ("alice-secret", "project-a", "member"),
+    "bob": ("bob-secret", "project-b", "member"),
+    "root": ("root-secret", "ops", "admin"),
+}
+
+
+@pytest.fixture(scope="module")
+def basic_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    tmp = tmp_path_factory.mktemp("coe-basic")
+    htpasswd, users = tmp / "htpasswd", tmp / "users.yaml"
+    htpasswd.write_text(
+        "".join(
+            f"{name}:{bcrypt.hashpw(pw.encode(), bcrypt.gensalt(rounds=4)).decode()}\n"
+            for name, (pw, _, _) in USERS.items()
+        )
+    )
+    users.write_text(
+        "users:\n"
+        + "".join(
+            f"  {name}: {{project_id: {project}, roles: [{role}]}}\n"
+            for name, (_, project, role) in USERS.items()
+        )
+    )
+    config = (
+        "auth_strategy = http_basic\n"
+        f"[http_basic]\nauth_file = {htpasswd}\nprojects_file = {users}\n"
+    )
+    with serve(tmp, extra_config=config) as server:
+        yield server
+
+
+def basic_user(cli: Path, server: LiveServer, name: str, password: str) -> Coe:
+    """One user through keystoneauth's ``http_basic`` plugin."""
+    auth = ["--os-auth-type", "http_basic", "--os-username", name, "--os-password", password]
+    return Coe(cli, server.state.parent, server.url + "/v1", auth)
+
+
+@pytest.fixture(scope="module")
+def alice(openstack_cli: Path, basic_server: LiveServer) -> Coe:
+    return basic_user(openstack_cli, basic_server, "alice", USERS["alice"][0])
+
+
+@pytest.fixture(scope="module")
+def bob(openstack_cli: Path, basic_server: LiveServer) -> Coe:
+    return basic_user(openstack_cli, basic_server, "bob", USERS["bob"][0])
+
+
+@pytest.fixture(scope="module")
+def root(openstack_cli: Path, basic_server: LiveServer) -> Coe:
+    return basic_user(openstack_cli, basic_server, "root", USERS["root"][0])
+
+
+@pytest.fixture(scope="module")
+def alice_cluster(alice: Coe) -> dict[str, Any]:
+    # Without a master flavor the cluster would be refused (api.md 7.1: the root-disk
+    # rule finds no flavor "None" while [cinder] default_boot_volume_size is 0).
+    alice.ok("cluster", "template", "create", "ct-alice", *TEMPLATE, "--master-flavor", "m1.tiny")
+    run = alice.ok("cluster", "create", "alice-c1", "--cluster-template", "ct-alice")
+    assert run.stdout.startswith("Request to create cluster "), run.evidence
+    settled = alice.settled("alice-c1")
+    assert settled["status"] == "CREATE_COMPLETE", settled
+    return settled
+
+
+def test_basic_wrong_password(openstack_cli: Path, basic_server: LiveServer) -> None:
+    intruder = basic_user(openstack_cli, basic_server, "alice", "wrong")
+    run = intruder.fails("cluster", "template", "list")
+    assert run.message.startswith("The request you have made requires authentication (HTTP 401)")
+    assert run.response_title() == "The request you have made requires authentication"
+    anonymous = Coe(
+        openstack_cli, basic_server.state.parent, basic_server.url + "/v1",
+        ["--os-auth-type", "none"],
+    )  # fmt: skip
+    assert anonymous.fails("cluster", "template", "list").message.startswith(
+        "The request you have made requires authentication (HTTP 401)"
+    )
+
+
+def test_basic_template_is_private(alice: Coe, bob: Coe) -> None:
+    made = alice.json("cluster", "template", "create", "ct-private", *TEMPLATE)
+    assert made["project_id"] == "project-a"
+    assert "ct-private" in [r["name"] for r in alice.json("cluster", "template", "list")]
+    assert "ct-private" not in [r["name"] for r in bob.json("cluster", "template", "list")]
+    for ident in ("ct-private", made["uuid"]):
+        run = bob.fails("cluster", "template", "show", ident)
+        # The client prints errors[0].title of Moorage's error body.
+        assert run.message.startswith(f"ClusterTemplate {ident} could not be found (HTTP 404)")
+        assert run.response_title() == f"ClusterTemplate {ident} could not be found"
+
+
+@requires_route("clusters")
+def test_basic_cluster_is_private(
+    alice: Coe, bob: Coe, root: Coe, alice_cluster: dict[str, Any]
+) -> None:
+    assert alice_cluster["project_id"] == "project-a"
+    assert [r["name"] for r in alice.json("cluster", "list")] == ["alice-c1"]
+    assert bob.json("cluster", "list") == []
+    for ident in ("alice-c1", alice_cluster["uuid"]):
+        run = bob.fails("cluster", "show", ident)
+        assert run.message.startswith(f"Cluster {ident} could not be found (HTTP 404)")
+        assert run.response_title() == f"Cluster {ident} could not be found"
+    for args in (
+        ("cluster", "delete", "alice-c1"),
+        ("cluster", "update", "alice-c1", "--node-count", "3"),
+    ):
+        assert bob.fails(*args).message.startswith("Cluster alice-c1 could not be found (HTTP 404)")
+    # An admin sees every project's clusters.
+    assert "alice-c1" in [r["name"] for r in root.json("cluster", "list")]
+    assert root.json("cluster", "show", alice_cluster["uuid"])["project_id"] == "project-a"
+
+
+@requires_route("certificates")
+def test_basic_ca_is_private(alice: Coe, bob: Coe, alice_cluster: dict[str, Any]) -> None:
+    assert alice.ok("ca", "show", "alice-c1").stdout.startswith("-----BEGIN CERTIFICATE-----")
+    run = bob.fails("ca", "show", alice_cluster["uuid"])
+    assert run.message.startswith(f"Cluster {alice_cluster['uuid']} could not be found (HTTP 404)")
+
+
+@requires_route("stats")
+def test_basic_stats(alice: Coe, bob: Coe, alice_cluster: dict[str, Any]) -> None:
+    assert alice.ok("stats", "list", "project-a").properties() == {"clusters": "1", "nodes": "2"}
+    assert bob.ok("stats", "list", "project-b").properties() == {"clusters": "0", "nodes": "0"}
+    run = bob.fails("stats", "list", "project-a")
+    assert run.message.startswith("Not authorized (HTTP 403)")
+
+
+@requires_route("mservices")
+def test_basic_service_list_is_for_admins(alice: Coe, root: Coe) -> None:
+    run = alice.fails("service", "list")
+    assert run.message.startswith(
+        "Policy doesn't allow magnum-service:get_all to be performed (HTTP 403)"
+    )
+    assert [s["binary"] for s in root.json("service", "list")] == ["magnum-conductor"]
+
+
+@requires_route("quotas")
+def test_basic_quotas_are_for_admins(alice: Coe, root: Coe) -> None:
+    run = alice.quota("create", "project-a")
+    assert run.stdout.startswith(
+        "Create quota for project_id project-a resource Cluster failed: "
+        "Policy doesn't allow quota:create to be performed (HTTP 403)"
+    ), run.evidence
+    made = root.quota("create", "project-a", "--hard-limit", "7")
+    assert made.properties()["hard_limit"] == "7"
+    own = alice.quota("show", "project-a")
+    assert own.properties()["hard_limit"] == "7"
+    other = alice.quota("show", "project-b", ok=False)
+    assert other.message.startswith("Not authorized (HTTP 403)")
