@@ -36,6 +36,7 @@ from moorage.drivers.base import (
 )
 from moorage.drivers.docker import engine, image
 from moorage.drivers.docker.labels import CLUSTER
+from moorage.drivers.swarm_docker import layout
 from moorage.drivers.swarm_docker.driver import SwarmDockerDriver
 from moorage.exceptions import DriverError
 
@@ -543,3 +544,9 @@ def test_master_sizes_accepted(driver: SwarmDockerDriver, count: int) -> None:
 def test_master_sizes_refused(driver: SwarmDockerDriver, count: int) -> None:
     with pytest.raises(exceptions.Invalid):
         driver.validate_master_size(count)
+
+
+def test_volume_sizes_are_accepted_and_noted_as_ignored(ca: KeyPair) -> None:
+    spec = make_spec(ca, "notes", workers=1)  # the template carries docker_volume_size=5
+    notes = layout.ignored_settings(spec)
+    assert any(n.startswith("docker_volume_size") for n in notes)

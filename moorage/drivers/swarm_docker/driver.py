@@ -13,6 +13,7 @@ host volume with no size of its own); other labels are left alone.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from moorage import exceptions
@@ -31,6 +32,7 @@ from moorage.drivers.swarm_docker import health, layout, membership, provision, 
 from moorage.drivers.swarm_docker.session import Session
 from moorage.exceptions import DriverError
 
+LOG = logging.getLogger(__name__)
 MASTER_SIZES = (1, 3, 5)
 
 
@@ -47,6 +49,8 @@ class SwarmDockerDriver(Driver):
             )
 
     def create_cluster(self, spec: ClusterSpec, progress: Progress) -> ClusterResult:
+        for note in layout.ignored_settings(spec):
+            LOG.info("cluster %s: ignoring %s", spec.uuid, note)
         with Session(spec) as session:
             progress.step("creating the cluster network")
             provision.cluster_network(session)

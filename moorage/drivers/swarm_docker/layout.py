@@ -21,9 +21,6 @@ SWARM_PORT = 2377
 DEFAULT_IMAGE = "moorage-node"
 # Labels read by this driver. Any other label is left alone.
 IMAGE_TAG_LABEL = "node_image_tag"  # run nodes from <image>:<tag>
-# Accepted and ignored: a node's /var/lib/docker is a named volume on the host's
-# file system, which has no size of its own.
-IGNORED_LABELS = ("docker_volume_size",)
 
 
 def slug(text: str, limit: int = 20) -> str:
@@ -51,6 +48,19 @@ def new_names(prefix: str, existing: Iterable[str], count: int) -> list[str]:
             names.append(f"{prefix}{index}")
         index += 1
     return names
+
+
+def ignored_settings(spec: ClusterSpec) -> list[str]:
+    """Settings this provider accepts but cannot apply, for a note in the log: a node's
+    /var/lib/docker is a named volume on the host's file system, which has no size of
+    its own, and a flavor's disk is not a quota either."""
+    notes = []
+    sizes = [spec.docker_volume_size, *(g.docker_volume_size for g in spec.nodegroups)]
+    if any(sizes) or "docker_volume_size" in labels(spec):
+        notes.append("docker_volume_size (node volumes are host volumes without a size)")
+    if any(g.flavor and g.flavor.disk_gb for g in spec.nodegroups):
+        notes.append("the flavor's disk size (node disks are host volumes without a size)")
+    return notes
 
 
 def is_manager(nodegroup: NodeGroupSpec) -> bool:
