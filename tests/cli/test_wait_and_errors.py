@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from moorage.cli import main
@@ -139,3 +141,47 @@ def test_list_follows_next_links(capsys: pytest.CaptureFixture[str]) -> None:
         limited = run(capsys, url, "-f", "value", "template", "list", "--limit", "2")
     assert everything.out.split() == ["id-a", "a", "-", "id-b", "b", "-", "id-c", "c", "-"]
     assert limited.out.split() == ["id-a", "a", "-", "id-b", "b", "-"]
+
+
+def test_config_before_the_cluster_has_an_address(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    script = {
+        "GET /v1/clusters/doomed": [
+            (
+                200,
+                {**cluster("CREATE_IN_PROGRESS"), "cluster_template_id": "t", "api_address": None},
+            )
+        ],
+        "GET /v1/clustertemplates/t": [(200, {"coe": "swarm-mode", "tls_disabled": False})],
+    }
+    with stub(script) as url:
+        result = run(capsys, url, "cluster", "config", "doomed", "--dir", str(tmp_path))
+    assert result.code == 1
+    assert result.err == (
+        "ERROR: cluster doomed has no API address yet (status CREATE_IN_PROGRESS)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_config_without_tls_prints_the_plain_docker_host(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    script = {
+        "GET /v1/clusters/doomed": [
+            (
+                200,
+                {
+                    **cluster("CREATE_COMPLETE"),
+                    "cluster_template_id": "t",
+                    "api_address": "tcp://10.1.1.1:2375",
+                },
+            )
+        ],
+        "GET /v1/clustertemplates/t": [(200, {"coe": "swarm-mode", "tls_disabled": True})],
+    }
+    with stub(script) as url:
+        result = run(capsys, url, "cluster", "config", "doomed", "--dir", str(tmp_path))
+    assert result.code == 0, result.err
+    assert result.out == "export DOCKER_HOST=tcp://10.1.1.1:2375\n"
+    assert list(tmp_path.iterdir()) == []
