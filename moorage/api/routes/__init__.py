@@ -35,3 +35,7 @@ REGISTERED.append(clusters.router)
 from moorage.api.routes import cluster_actions  # noqa: E402
 
 REGISTERED.append(cluster_actions.router)
+
+from moorage.api.routes import nodegroups  # noqa: E402
+
+REGISTERED.append(nodegroups.router)
