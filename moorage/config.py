@@ -18,6 +18,25 @@ CONF = cfg.CONF
 
 _STATE_DEFAULT = os.path.join(os.path.expanduser("~"), ".local", "share", "moorage")
 
+
+class _SharedStrOpt(cfg.StrOpt):
+    """A string option oslo.messaging declares too, with its own default and help.
+
+    oslo.config refuses a second, different declaration of a registered name, and
+    the library registers its declaration whenever it creates a transport. This one
+    counts as equal to any same-named string option, so that registration is a
+    no-op and Moorage's default (unset: embedded mode) and help stay in force.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, cfg.StrOpt) and other.dest == self.dest
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = cfg.StrOpt.__hash__
+
+
 default_opts = [
     cfg.BoolOpt("debug", default=False, help="Log at DEBUG level instead of INFO."),
     cfg.StrOpt(
@@ -42,7 +61,7 @@ default_opts = [
         ],
         help="How API requests are authenticated.",
     ),
-    cfg.StrOpt(
+    _SharedStrOpt(
         "transport_url",
         secret=True,
         help="Message bus URL. Unset means the in-process bus (embedded mode); "
@@ -70,6 +89,16 @@ default_opts = [
         default=10,
         min=1,
         help="Seconds between two polls of clusters whose operation is in progress.",
+    ),
+    cfg.IntOpt(
+        "rpc_send_retries",
+        default=2,
+        min=0,
+        help="Reconnections a cast or call to the conductors tries while the message bus "
+        "is unreachable before the API answers 503. Each waits "
+        "[oslo_messaging_rabbit] rabbit_retry_interval (growing by rabbit_retry_backoff) "
+        "plus up to 5 seconds to connect. Calls also wait up to rpc_response_timeout "
+        "seconds for the answer.",
     ),
 ]
 
@@ -295,10 +324,67 @@ for _group, _opts in _GROUPS.items():
 policy_opts._register(CONF)
 
 
+# oslo.messaging's options that Moorage defaults differently from the library: the
+# control exchange is Magnum's, and a notification never waits forever for a broker.
+MESSAGING_DEFAULTS: dict[tuple[str | None, str], object] = {
+    (None, "control_exchange"): "magnum",
+    ("oslo_messaging_notifications", "retry"): 3,
+}
+# How the sample shows a library option whose default does not read back from a file.
+MESSAGING_SAMPLES: dict[tuple[str | None, str], str] = {
+    ("oslo_messaging_notifications", "driver"): "<unset: to the log; messagingv2: to the bus>",
+}
+# The library's groups Moorage uses ([oslo_messaging_kafka] is left out: untested here).
+MESSAGING_GROUPS = (None, "oslo_messaging_notifications", "oslo_messaging_rabbit")
+
+
+def _messaging_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
+    """oslo.messaging's own declarations (copies), less the transport_url declared above.
+
+    Imported on demand: only the AMQP bus, the notifier and the sample need the
+    library, and importing it costs a few hundred milliseconds.
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the library pulls in eventlet, which warns on import
+        from oslo_messaging import opts as messaging_opts
+
+    return [
+        (group, [o for o in opts if (group, o.dest) != (None, "transport_url")])
+        for group, opts in messaging_opts.list_opts()
+        if group in MESSAGING_GROUPS
+    ]
+
+
+def register_messaging_opts() -> None:
+    """Register oslo.messaging's options on CONF, with Moorage's defaults.
+
+    The library registers the same declarations itself when it creates a transport
+    or a notifier; they are registered unchanged (oslo.config accepts only an
+    identical duplicate) and Moorage's defaults are set on CONF instead.
+    """
+    for group, opts in _messaging_opts():
+        CONF.register_opts(opts, group=group)
+    for (group, name), value in MESSAGING_DEFAULTS.items():
+        CONF.set_default(name, value, group=group)
+
+
 def list_opts() -> list[tuple[str | None, Iterable[cfg.Opt]]]:
-    """Entry point for oslo-config-generator and ``moorage config sample``."""
+    """Entry point for oslo-config-generator and ``moorage config sample``.
+
+    Includes oslo.messaging's options (bus, [oslo_messaging_rabbit],
+    [oslo_messaging_notifications]) with Moorage's defaults, less those the
+    library deprecated for removal.
+    """
+    groups: dict[str | None, list[cfg.Opt]] = {g: list(o) for g, o in _GROUPS.items()}
+    for group, opts in _messaging_opts():
+        for opt in opts:
+            opt.default = MESSAGING_DEFAULTS.get((group, opt.dest), opt.default)
+            opt.sample_default = MESSAGING_SAMPLES.get((group, opt.dest), opt.sample_default)
+        groups.setdefault(group, []).extend(o for o in opts if not o.deprecated_for_removal)
     ours: list[tuple[str | None, Iterable[cfg.Opt]]] = [
-        (group or "DEFAULT", list(opts)) for group, opts in _GROUPS.items()
+        (group or "DEFAULT", opts) for group, opts in groups.items()
     ]
     return ours + list(policy_opts.list_opts())
 

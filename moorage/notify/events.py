@@ -1,21 +1,19 @@
 """Cluster notifications: CADF events named like Magnum's (``magnum.cluster.<action>``).
 
-The payload is built here; where it goes is the notifier's business. The
-default sends it to the log; the AMQP notifier arrives with distributed mode.
+The payload is built here; where it goes is the publisher's business
+(``moorage.notify.publisher``): the log by default, oslo.messaging's Notifier
+when ``[oslo_messaging_notifications] driver`` is set.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import uuid as uuidlib
 from datetime import UTC, datetime
 from typing import Any
 
 from moorage.config import CONF
 from moorage.context import RequestContext
-
-LOG = logging.getLogger("moorage.notifications")
+from moorage.notify import publisher
 
 PRIORITY = {"pending": "INFO", "success": "INFO", "failure": "ERROR"}
 
@@ -49,12 +47,6 @@ def payload(
 
 
 def emit(ctx: RequestContext, action: str, outcome: str, cluster: dict[str, Any]) -> None:
-    event_type = f"magnum.cluster.{action}"
-    body = payload(ctx, action, outcome, cluster)
-    LOG.info(
-        "%s %s publisher=container-infra.%s %s",
-        PRIORITY[outcome],
-        event_type,
-        CONF.host,
-        json.dumps(body, default=str),
+    publisher.current().publish(
+        ctx, PRIORITY[outcome], f"magnum.cluster.{action}", payload(ctx, action, outcome, cluster)
     )
