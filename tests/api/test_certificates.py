@@ -17,6 +17,7 @@ from moorage.db.session import transaction
 from moorage.drivers.base import Driver
 from moorage.objects.status import Status
 from tests.api.conftest import Api, assert_error, wait_for
+from tests.api.test_clusters import running_cluster, wait_status
 from tests.support import factories, fake_driver
 from tests.unit.test_certs import make_csr
 
@@ -342,3 +343,25 @@ def test_rotate_ca_by_another_member(
     assert response.status_code == 202, response.text
     assert response.json() == {"uuid": cluster.uuid}
     wait_settled(cluster.uuid)
+
+
+# --- through the cluster routes and the conductor -------------------------------------------
+
+
+def test_cluster_made_by_the_api(alice: Api, csr: str) -> None:
+    """What ``openstack coe ca show/sign/rotate`` do on a cluster the conductor built."""
+    cluster = running_cluster(alice)
+    uuid = cluster["uuid"]
+    ca = no_private_key(alice.get(f"/v1/certificates/{uuid}")).json()["pem"]
+    signed = no_private_key(alice.post("/v1/certificates", {"cluster_uuid": uuid, "csr": csr}))
+    assert is_signed_by(signed.json()["pem"], ca)
+    assert alice.patch(f"/v1/certificates/{uuid}").status_code == 202
+    wait_status(alice, f"/v1/clusters/{uuid}", "UPDATE_COMPLETE")
+    assert not is_signed_by(
+        signed.json()["pem"], alice.get(f"/v1/certificates/{uuid}").json()["pem"]
+    )
+    assert alice.delete(f"/v1/clusters/{uuid}").status_code == 204
+    wait_for(lambda: alice.get(f"/v1/clusters/{uuid}").status_code == 404)
+    assert_error(alice.get(f"/v1/certificates/{uuid}"), 404, f"Cluster {uuid} could not be found.")
+    with transaction() as session:
+        assert session.scalars(select(models.X509KeyPair)).all() == []

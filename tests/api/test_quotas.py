@@ -11,6 +11,7 @@ from moorage.config import CONF
 from moorage.db import quotas
 from moorage.db.session import transaction
 from tests.api.conftest import Api, assert_error
+from tests.api.test_clusters import make_template, post_cluster
 
 KEYS = {"id", "project_id", "resource", "hard_limit", "created_at", "updated_at"}
 
@@ -239,3 +240,18 @@ def test_list_paging_errors(admin: Api) -> None:
         404,
         f"Quota could not be found: quota id {other['id']} .",
     )
+
+
+def test_quota_rows_limit_cluster_create(admin: Api, alice: Api) -> None:
+    """A quota made here is what cluster create enforces (api.md section 13.3)."""
+    template = make_template(alice)["uuid"]
+    create(admin, project_id="project-a", hard_limit=1)
+    post_cluster(alice, template)
+    assert_error(
+        alice.post("/v1/clusters", {"cluster_template_id": template}),
+        403,
+        "Resource limit exceeded: You have reached the maximum clusters per project, 1. "
+        "You may delete a cluster to make room for a new one.",
+    )
+    admin.patch("/v1/quotas/project-a/Cluster", {"hard_limit": 2})
+    post_cluster(alice, template)
