@@ -119,7 +119,13 @@ def register(sub: Any) -> None:
     p.add_argument("--cluster-template", required=True, help="Template name or uuid.")
     p.add_argument("--discovery-url", help="etcd discovery URL (legacy).")
     p.add_argument("--docker-volume-size", type=int, help="Docker volume size in GB.")
-    p.add_argument("--labels", action="append", type=options.pairs, metavar="KEY=VALUE,...")
+    p.add_argument(
+        "--labels",
+        action="append",
+        type=options.pairs,
+        metavar="KEY=VALUE,...",
+        help=options.LABELS_HELP,
+    )
     p.add_argument("--merge-labels", action="store_true", help="Merge labels with the template's.")
     p.add_argument("--keypair", help="Key pair for the nodes.")
     p.add_argument("--master-count", type=int, default=1, help="Masters (default 1).")
@@ -150,7 +156,9 @@ def register(sub: Any) -> None:
     p.add_argument("--node-count", type=options.non_negative, help="Workers of the default group.")
     p.add_argument("--master-count", type=int, help="Masters.")
     p.add_argument("--name", help="New name.")
-    p.add_argument("--label", action="append", type=options.pairs, metavar="KEY=VALUE")
+    p.add_argument(
+        "--label", action="append", type=options.pairs, metavar="KEY=VALUE", help="Add a label."
+    )
     p.add_argument("--no-label", action="append", metavar="KEY", help="Remove a label.")
     p.add_argument("--rollback", action="store_true", help="Roll back on failure.")
     options.add_wait(p)

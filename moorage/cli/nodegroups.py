@@ -78,7 +78,13 @@ def register(sub: Any) -> None:
     p.add_argument("cluster", help="Cluster name or uuid.")
     p.add_argument("name", help="Name of the node group.")
     p.add_argument("--docker-volume-size", type=int, help="Docker volume size in GB.")
-    p.add_argument("--labels", action="append", type=options.pairs, metavar="KEY=VALUE,...")
+    p.add_argument(
+        "--labels",
+        action="append",
+        type=options.pairs,
+        metavar="KEY=VALUE,...",
+        help=options.LABELS_HELP,
+    )
     p.add_argument("--node-count", type=options.non_negative, default=1, help="Nodes (default 1).")
     p.add_argument("--min-nodes", type=options.non_negative, default=0, help="Minimum nodes.")
     p.add_argument("--max-nodes", type=options.non_negative, help="Maximum nodes.")
@@ -86,8 +92,19 @@ def register(sub: Any) -> None:
     p.add_argument("--image", help="Node image.")
     p.add_argument("--flavor", help="Node flavor.")
     p.add_argument("--merge-labels", action="store_true", help="Merge labels with the cluster's.")
-    p.add_argument("--node-labels", action="append", type=options.pairs, metavar="KEY=VALUE,...")
-    p.add_argument("--node-taints", type=options.taints, metavar="KEY[=VALUE]:EFFECT,...")
+    p.add_argument(
+        "--node-labels",
+        action="append",
+        type=options.pairs,
+        metavar="KEY=VALUE,...",
+        help="Kubernetes node labels (repeatable).",
+    )
+    p.add_argument(
+        "--node-taints",
+        type=options.taints,
+        metavar="KEY[=VALUE]:EFFECT,...",
+        help="Kubernetes node taints; EFFECT is NoSchedule, PreferNoSchedule or NoExecute.",
+    )
 
     p = options.command(verbs, "list", list_, "List the node groups of a cluster.")
     p.add_argument("cluster", help="Cluster name or uuid.")

@@ -26,6 +26,9 @@ def pairs(value: str) -> dict[str, str]:
     return result
 
 
+LABELS_HELP = "Labels KEY=VALUE (repeatable; ',' or ';' separate pairs)."
+
+
 def merged(dicts: list[dict[str, str]] | None) -> dict[str, str]:
     """Repeated ``--labels`` options as one dict, later ones winning."""
     result: dict[str, str] = {}
@@ -60,8 +63,10 @@ def non_negative(value: str) -> int:
 def switch(parser: argparse.ArgumentParser, on: str, off: str, dest: str) -> None:
     """A pair of flags setting ``dest`` to True or False (None when neither is given)."""
     both = parser.add_mutually_exclusive_group()
-    both.add_argument(on, dest=dest, action="store_const", const=True, default=None)
-    both.add_argument(off, dest=dest, action="store_const", const=False)
+    both.add_argument(
+        on, dest=dest, action="store_const", const=True, default=None, help=f"{dest} = true."
+    )
+    both.add_argument(off, dest=dest, action="store_const", const=False, help=f"{dest} = false.")
 
 
 def add_paging(parser: argparse.ArgumentParser, marker: bool = True, columns: bool = False) -> None:

@@ -47,10 +47,16 @@ def render_opt(opt: Any) -> list[str]:
 
 
 def render(groups: list[tuple[str | None, Any]]) -> str:
-    """The sample file for ``list_opts()``-shaped input: (group or None, options) pairs."""
-    out = [HEADER]
+    """The sample file for ``list_opts()``-shaped input: (group or None, options) pairs.
+
+    A group named twice (Moorage's own options and a library's) becomes one section.
+    """
+    merged: dict[str, list[Any]] = {}
     for group, opts in groups:
-        out.append(f"[{group or 'DEFAULT'}]\n")
+        merged.setdefault(group or "DEFAULT", []).extend(opts)
+    out = [HEADER]
+    for group, opts in merged.items():
+        out.append(f"[{group}]\n")
         for opt in opts:
             out.append("\n".join(render_opt(opt)) + "\n")
     return "\n".join(out)

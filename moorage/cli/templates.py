@@ -109,7 +109,13 @@ def register(sub: Any) -> None:
     p = options.command(verbs, "create", create, "Create a cluster template.")
     p.add_argument("name", help="Name of the template.")
     p.add_argument("--coe", required=True, help="Container orchestration engine.")
-    p.add_argument("--labels", action="append", type=options.pairs, metavar="KEY=VALUE,...")
+    p.add_argument(
+        "--labels",
+        action="append",
+        type=options.pairs,
+        metavar="KEY=VALUE,...",
+        help=options.LABELS_HELP,
+    )
     _add_attributes(p, required=("image_id", "external_network_id"))
 
     p = options.command(verbs, "list", list_, "List cluster templates.")
@@ -122,7 +128,9 @@ def register(sub: Any) -> None:
     p.add_argument("template", help="Name or uuid.")
     p.add_argument("--name", help="New name.")
     _add_attributes(p)
-    p.add_argument("--label", action="append", type=options.pairs, metavar="KEY=VALUE")
+    p.add_argument(
+        "--label", action="append", type=options.pairs, metavar="KEY=VALUE", help="Add a label."
+    )
     p.add_argument("--no-label", action="append", metavar="KEY", help="Remove a label.")
 
     p = options.command(verbs, "delete", delete, "Delete cluster templates.")

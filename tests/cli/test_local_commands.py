@@ -107,3 +107,17 @@ def test_image_build_failure_is_reported(
     code, _, err = run(capsys, "image", "build")
     assert code == 1
     assert "ERROR: building the node image failed: docker engine unreachable" in err
+
+
+def test_sample_merges_a_group_declared_twice() -> None:
+    from moorage.cli import sample
+
+    text = sample.render(
+        [
+            (None, [cfg.IntOpt("a", default=1, help="First.")]),
+            ("DEFAULT", [cfg.ListOpt("b", default=["x", "y"], help="Second.")]),
+        ]
+    )
+    assert text.count("[DEFAULT]") == 1
+    assert "# First. (integer value)\n#a = 1\n" in text
+    assert "# Second. (list value)\n#b = x,y\n" in text
