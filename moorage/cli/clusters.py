@@ -119,13 +119,7 @@ def register(sub: Any) -> None:
     p.add_argument("--cluster-template", required=True, help="Template name or uuid.")
     p.add_argument("--discovery-url", help="etcd discovery URL (legacy).")
     p.add_argument("--docker-volume-size", type=int, help="Docker volume size in GB.")
-    p.add_argument(
-        "--labels",
-        action="append",
-        type=options.pairs,
-        metavar="KEY=VALUE,...",
-        help=options.LABELS_HELP,
-    )
+    options.add_labels(p)
     p.add_argument("--merge-labels", action="store_true", help="Merge labels with the template's.")
     p.add_argument("--keypair", help="Key pair for the nodes.")
     p.add_argument("--master-count", type=int, default=1, help="Masters (default 1).")

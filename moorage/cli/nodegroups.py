@@ -78,13 +78,7 @@ def register(sub: Any) -> None:
     p.add_argument("cluster", help="Cluster name or uuid.")
     p.add_argument("name", help="Name of the node group.")
     p.add_argument("--docker-volume-size", type=int, help="Docker volume size in GB.")
-    p.add_argument(
-        "--labels",
-        action="append",
-        type=options.pairs,
-        metavar="KEY=VALUE,...",
-        help=options.LABELS_HELP,
-    )
+    options.add_labels(p)
     p.add_argument("--node-count", type=options.non_negative, default=1, help="Nodes (default 1).")
     p.add_argument("--min-nodes", type=options.non_negative, default=0, help="Minimum nodes.")
     p.add_argument("--max-nodes", type=options.non_negative, help="Maximum nodes.")

@@ -26,7 +26,14 @@ def pairs(value: str) -> dict[str, str]:
     return result
 
 
-LABELS_HELP = "Labels KEY=VALUE (repeatable; ',' or ';' separate pairs)."
+def add_labels(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--labels",
+        action="append",
+        type=pairs,
+        metavar="KEY=VALUE,...",
+        help="Labels (repeatable; ',' or ';' separate pairs).",
+    )
 
 
 def merged(dicts: list[dict[str, str]] | None) -> dict[str, str]:

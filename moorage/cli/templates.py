@@ -109,13 +109,7 @@ def register(sub: Any) -> None:
     p = options.command(verbs, "create", create, "Create a cluster template.")
     p.add_argument("name", help="Name of the template.")
     p.add_argument("--coe", required=True, help="Container orchestration engine.")
-    p.add_argument(
-        "--labels",
-        action="append",
-        type=options.pairs,
-        metavar="KEY=VALUE,...",
-        help=options.LABELS_HELP,
-    )
+    options.add_labels(p)
     _add_attributes(p, required=("image_id", "external_network_id"))
 
     p = options.command(verbs, "list", list_, "List cluster templates.")
