@@ -33,7 +33,7 @@ def test_sample_has_every_option_with_help_and_default(capsys: pytest.CaptureFix
         body = found[group or "DEFAULT"]
         for opt in opts:
             assert re.search(rf"^#{opt.dest} = ", body, re.M), (group, opt.dest)
-            first_words = " ".join(opt.help.split()[:4])
+            first_words = " ".join((opt.help or "").split()[:4])
             assert first_words in " ".join(body.replace("#", " ").split()), opt.dest
     assert "#port = 9511" in found["api"]
     assert "#debug = false" in found["DEFAULT"]
@@ -59,7 +59,7 @@ def test_sample_uncommented_loads_back_to_the_defaults(
         for opt in opts:
             if opt.sample_default is not None or opt.default is None:
                 continue
-            value = getattr(conf if group == "DEFAULT" else conf[group], opt.dest)
+            value = getattr(conf if group == "DEFAULT" else conf[str(group)], opt.dest)
             assert value == opt.default, (group, opt.dest)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from moorage.cli import main
 from tests.cli.conftest import Result
-from tests.cli.stub import cluster, stub
+from tests.cli.stub import Script, cluster, stub
 
 FAST = ["--wait", "--poll-interval", "0.01"]
 
@@ -63,7 +64,7 @@ def test_update_wait_ignores_the_old_final_status(capsys: pytest.CaptureFixture[
 
 
 def test_delete_wait_failed(capsys: pytest.CaptureFixture[str]) -> None:
-    script = {
+    script: Script = {
         "GET /v1/clusters/doomed": [
             (200, cluster("CREATE_COMPLETE")),
             (200, cluster("DELETE_IN_PROGRESS")),
@@ -120,7 +121,7 @@ def test_non_json_error_body(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_list_follows_next_links(capsys: pytest.CaptureFixture[str]) -> None:
-    def page(names: list[str], nxt: str | None) -> dict[str, object]:
+    def page(names: list[str], nxt: str | None) -> dict[str, Any]:
         items = [{"uuid": f"id-{n}", "name": n, "tags": None} for n in names]
         return {"clustertemplates": items, **({"next": nxt} if nxt else {})}
 
