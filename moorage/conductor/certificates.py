@@ -55,7 +55,13 @@ def generate(session: Session, cluster: models.Cluster) -> None:
     remove(session, [ref for ref in old if ref])
 
 
+def _missing(cluster: models.Cluster) -> exceptions.NotFound:
+    return exceptions.NotFound(f"Certificate for cluster {cluster.uuid} could not be found.")
+
+
 def ca(session: Session, cluster: models.Cluster) -> authority.KeyPair:
+    if not cluster.ca_cert_ref:  # not generated yet (create not started)
+        raise _missing(cluster)
     return _load(session, cluster.ca_cert_ref)
 
 
@@ -67,7 +73,7 @@ def ca_pem(session: Session, cluster: models.Cluster) -> str:
         else None
     )
     if row is None:
-        raise exceptions.NotFound(f"Certificate for cluster {cluster.uuid} could not be found.")
+        raise _missing(cluster)
     return row.certificate.rstrip("\n")
 
 

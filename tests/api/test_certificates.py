@@ -60,7 +60,21 @@ def ca_pem(uuid: str) -> str:
         return row.certificate
 
 
+@pytest.fixture(autouse=True)
+def no_private_key_anywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every response in these tests, errors included, is checked for private keys."""
+    send = Api.request
+
+    def checked(self: Api, method: str, path: str, **kwargs: Any) -> Any:
+        response = send(self, method, path, **kwargs)
+        assert "PRIVATE KEY" not in response.text, f"{method} {path}"
+        return response
+
+    monkeypatch.setattr(Api, "request", checked)
+
+
 def no_private_key(response: Any) -> Any:
+    """Marks where a key would be most at risk (the autouse fixture does the checking)."""
     assert "PRIVATE KEY" not in response.text
     return response
 
@@ -122,13 +136,11 @@ def test_show_unknown(alice: Api) -> None:
     assert_error(response, 400, 'Unknown argument: "foo"')
 
 
-def test_show_without_ca(alice: Api, make: MakeCluster) -> None:
+def test_before_the_ca_exists(alice: Api, make: MakeCluster, csr: str) -> None:
     bare = make("project-a", "alice", name="bare", status=Status.CREATE_IN_PROGRESS, with_ca=False)
-    assert_error(
-        alice.get(f"/v1/certificates/{bare.uuid}"),
-        404,
-        f"Certificate for cluster {bare.uuid} could not be found.",
-    )
+    missing = f"Certificate for cluster {bare.uuid} could not be found."
+    assert_error(alice.get(f"/v1/certificates/{bare.uuid}"), 404, missing)
+    assert_error(alice.post("/v1/certificates", {"cluster_uuid": "bare", "csr": csr}), 404, missing)
 
 
 # --- POST --------------------------------------------------------------------------------
