@@ -39,3 +39,7 @@ REGISTERED.append(cluster_actions.router)
 from moorage.api.routes import nodegroups  # noqa: E402
 
 REGISTERED.append(nodegroups.router)
+
+from moorage.api.routes import baymodels, bays  # noqa: E402
+
+REGISTERED += [bays.router, baymodels.router]

@@ -279,12 +279,12 @@ def check_flavors(labels: Mapping[str, str], *flavor_names: str | None) -> None:
 
 
 def _template_for_create(
-    session: Session, ctx: RequestContext, ident: str, version: Version
+    session: Session, ctx: RequestContext, ident: str, missing_is_404: bool
 ) -> models.ClusterTemplate:
     try:
         return find(session, models.ClusterTemplate, "ClusterTemplate", ident, ctx, by_id=True)
     except exceptions.NotFound as exc:
-        if version.at_least(10):
+        if missing_is_404:
             raise
         raise exceptions.Invalid(exc.text) from exc
 
@@ -346,12 +346,18 @@ def create_row(
     version: Version,
     values: dict[str, Any],
     rule: str = "cluster:create",
+    missing_template_404: bool | None = None,
 ) -> models.Cluster:
     """Magnum's checks for a new cluster, in its order; then the rows and the cast.
 
-    ``values`` are parsed request fields with Magnum's cluster names.
+    ``values`` are parsed request fields with Magnum's cluster names. A missing
+    template is a 404 from 1.10 on unless ``missing_template_404`` says otherwise.
     """
-    template = _template_for_create(session, ctx, values["cluster_template_id"], version)
+    if missing_template_404 is None:
+        missing_template_404 = version.at_least(10)
+    template = _template_for_create(
+        session, ctx, values["cluster_template_id"], missing_template_404
+    )
     driver = registry.find_name(
         template.server_type or "vm", template.cluster_distro, template.coe or ""
     )

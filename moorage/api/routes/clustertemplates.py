@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid as uuidlib
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -102,11 +103,27 @@ NOT_REMOVABLE = (
 )
 
 
-def view(request: Request, row: models.ClusterTemplate) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Flavour:
+    """What the legacy ``/baymodels`` routes change: names, policies and the schema."""
+
+    argname: str = "cluster_template"
+    collection: str = COLLECTION
+    policy: str = "clustertemplate"
+    name_kind: str = "template"
+    schema: Schema = field(default_factory=lambda: SCHEMA)
+
+
+TEMPLATE = Flavour()
+
+
+def view(
+    request: Request, row: models.ClusterTemplate, flavour: Flavour = TEMPLATE
+) -> dict[str, Any]:
     """The 36 keys Magnum renders for a template, in list, show and update alike."""
     body = {key: getattr(row, key) for key in COLUMNS}
     body["labels"] = row.labels or {}
-    body["links"] = links(request, COLLECTION, row.uuid)
+    body["links"] = links(request, flavour.collection, row.uuid)
     body["created_at"] = iso(row.created_at)
     body["updated_at"] = iso(row.updated_at)
     return body
@@ -129,8 +146,8 @@ def _validate_content(values: dict[str, Any]) -> None:
     template_rules.check_dns(values.get("dns_nameserver"))
 
 
-def _check_publish(ctx: RequestContext) -> None:
-    if not policy.check(ctx, "clustertemplate:publish"):
+def _check_publish(ctx: RequestContext, flavour: Flavour) -> None:
+    if not policy.check(ctx, f"{flavour.policy}:publish"):
         raise exceptions.NotAuthorized(
             "Not authorized to set public or hidden flag for cluster template."
         )
@@ -145,19 +162,27 @@ def _check_publish(ctx: RequestContext) -> None:
 async def create(
     request: Request, response: Response, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
-    values = parse_body("cluster_template", await read_json(request), SCHEMA)
+    body = create_from(request, ctx, await read_json(request), TEMPLATE)
+    response.headers["Location"] = body["links"][0]["href"]
+    return body
+
+
+def create_from(
+    request: Request, ctx: RequestContext, document: Any, flavour: Flavour
+) -> dict[str, Any]:
+    values = parse_body(flavour.argname, document, flavour.schema)
     values = {**DEFAULTS, **{k: v for k, v in values.items() if v is not None}}
     _validate_content(values)
     image = template_rules.check_resources(values)
     values["driver"] = resolve_driver(values, image.driver, image.os_distro)
-    policy.authorize(ctx, "clustertemplate:create")
+    policy.authorize(ctx, f"{flavour.policy}:create")
     values["cluster_distro"] = image.os_distro
     if values["public"] or values["hidden"]:
-        _check_publish(ctx)
+        _check_publish(ctx, flavour)
     template_rules.check_root_disks(
         values["labels"], values.get("flavor_id"), values.get("master_flavor_id")
     )
-    values.setdefault("name", names.generate("template"))
+    values.setdefault("name", names.generate(flavour.name_kind))
     values["uuid"] = values.get("uuid") or str(uuidlib.uuid4())
     with transaction() as session:
         if session.scalar(
@@ -167,13 +192,13 @@ async def create(
         row = models.ClusterTemplate(**values, project_id=ctx.project_id, user_id=ctx.user_id)
         session.add(row)
         session.flush()
-        body = view(request, row)
-    response.headers["Location"] = body["links"][0]["href"]
-    return body
+        return view(request, row, flavour)
 
 
-def _list(request: Request, ctx: RequestContext, detail: bool, **query: Any) -> dict[str, Any]:
-    rule = "clustertemplate:detail" if detail else "clustertemplate:get_all"
+def list_of(
+    request: Request, ctx: RequestContext, detail: bool, flavour: Flavour, **query: Any
+) -> dict[str, Any]:
+    rule = f"{flavour.policy}:detail" if detail else f"{flavour.policy}:get_all"
     policy.authorize(ctx, rule)
     ctx = policy.widen_for_admin(ctx, rule + "_all_projects")
     pg = page(models.ClusterTemplate, **query)
@@ -181,9 +206,9 @@ def _list(request: Request, ctx: RequestContext, detail: bool, **query: Any) -> 
         marker = find(session, models.ClusterTemplate, KIND, pg.marker, ctx) if pg.marker else None
         stmt = scoped(select(models.ClusterTemplate), models.ClusterTemplate, ctx)
         rows = paginate(session, stmt, models.ClusterTemplate, pg, marker)
-        items = [view(request, row) for row in rows]
-    path = COLLECTION + ("/detail" if detail else "")
-    return collection(COLLECTION, items, next_link(request, path, rows, pg))
+        items = [view(request, row, flavour) for row in rows]
+    path = flavour.collection + ("/detail" if detail else "")
+    return collection(flavour.collection, items, next_link(request, path, rows, pg))
 
 
 @router.get("/clustertemplates", summary="List cluster templates")
@@ -195,8 +220,15 @@ def get_all(
     sort_dir: str | None = None,
     ctx: RequestContext = Depends(context_from),
 ) -> dict[str, Any]:
-    return _list(
-        request, ctx, False, limit=limit, marker=marker, sort_key=sort_key, sort_dir=sort_dir
+    return list_of(
+        request,
+        ctx,
+        False,
+        TEMPLATE,
+        limit=limit,
+        marker=marker,
+        sort_key=sort_key,
+        sort_dir=sort_dir,
     )
 
 
@@ -209,8 +241,15 @@ def detail(
     sort_dir: str | None = None,
     ctx: RequestContext = Depends(context_from),
 ) -> dict[str, Any]:
-    return _list(
-        request, ctx, True, limit=limit, marker=marker, sort_key=sort_key, sort_dir=sort_dir
+    return list_of(
+        request,
+        ctx,
+        True,
+        TEMPLATE,
+        limit=limit,
+        marker=marker,
+        sort_key=sort_key,
+        sort_dir=sort_dir,
     )
 
 
@@ -227,12 +266,16 @@ def _target(row: models.ClusterTemplate) -> dict[str, Any]:
 def get_one(
     request: Request, ident: str, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
-    ctx = policy.widen_for_admin(ctx, "clustertemplate:get_one_all_projects")
+    return show(request, ctx, ident, TEMPLATE)
+
+
+def show(request: Request, ctx: RequestContext, ident: str, flavour: Flavour) -> dict[str, Any]:
+    ctx = policy.widen_for_admin(ctx, f"{flavour.policy}:get_one_all_projects")
     with transaction() as session:
         row = lookup(session, ctx, ident)
         if not row.public:
-            policy.authorize(ctx, "clustertemplate:get", _target(row))
-        return view(request, row)
+            policy.authorize(ctx, f"{flavour.policy}:get", _target(row))
+        return view(request, row, flavour)
 
 
 def _referenced(session: Session, row: models.ClusterTemplate) -> bool:
@@ -260,17 +303,23 @@ def _allowed_on_referenced(changes: set[str], after: dict[str, Any]) -> bool:
 async def patch(
     request: Request, ident: str, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
-    ops = jsonpatch.parse(await read_json(request))
-    ctx = policy.widen_for_admin(ctx, "clustertemplate:update_all_projects")
+    return patch_from(request, ctx, ident, await read_json(request), TEMPLATE)
+
+
+def patch_from(
+    request: Request, ctx: RequestContext, ident: str, document: Any, flavour: Flavour
+) -> dict[str, Any]:
+    ops = jsonpatch.parse(document)
+    ctx = policy.widen_for_admin(ctx, f"{flavour.policy}:update_all_projects")
     with transaction() as session:
         row = lookup(session, ctx, ident)
-        policy.authorize(ctx, "clustertemplate:update", _target(row))
+        policy.authorize(ctx, f"{flavour.policy}:update", _target(row))
         before = {key: getattr(row, key) for key in COLUMNS}
         after = jsonpatch.apply(before, ops, mandatory=NOT_REMOVABLE)
-        after = _revalidate(after)
+        after = _revalidate(after, flavour)
         changes = jsonpatch.changed(before, after)
         if {"public", "hidden"} & changes:
-            _check_publish(ctx)
+            _check_publish(ctx, flavour)
         template_rules.check_root_disks(
             row.labels or {}, after.get("flavor_id"), after.get("master_flavor_id")
         )
@@ -279,16 +328,16 @@ async def patch(
         for key in changes:
             setattr(row, key, after[key])
         session.flush()
-        return view(request, row)
+        return view(request, row, flavour)
 
 
-def _revalidate(doc: dict[str, Any]) -> dict[str, Any]:
+def _revalidate(doc: dict[str, Any], flavour: Flavour) -> dict[str, Any]:
     """Check a patched template with the create-time types and content rules."""
     fixed = ("uuid", "project_id", "user_id")
     checked = parse_body(
-        "cluster_template",
+        flavour.argname,
         {k: v for k, v in doc.items() if k not in fixed and v is not None},
-        SCHEMA,
+        flavour.schema,
         coerce=False,
     )
     result = {
@@ -305,10 +354,14 @@ def _revalidate(doc: dict[str, Any]) -> dict[str, Any]:
 
 @router.delete("/clustertemplates/{ident}", status_code=204, summary="Delete a cluster template")
 def delete(ident: str, ctx: RequestContext = Depends(context_from)) -> Response:
-    ctx = policy.widen_for_admin(ctx, "clustertemplate:delete_all_projects")
+    return delete_by(ctx, ident, TEMPLATE)
+
+
+def delete_by(ctx: RequestContext, ident: str, flavour: Flavour) -> Response:
+    ctx = policy.widen_for_admin(ctx, f"{flavour.policy}:delete_all_projects")
     with transaction() as session:
         row = lookup(session, ctx, ident)
-        policy.authorize(ctx, "clustertemplate:delete", _target(row))
+        policy.authorize(ctx, f"{flavour.policy}:delete", _target(row))
         if _referenced(session, row):
             raise exceptions.TemplateReferenced(ident)
         session.delete(row)

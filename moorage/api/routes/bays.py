@@ -1,0 +1,204 @@
+"""Legacy ``/v1/bays`` (below 1.11): clusters under their old name.
+
+The cluster routes do the work; bays rename three fields (``baymodel_id``,
+``bay_create_timeout``, ``bay_faults``), need at least one node, answer 1.1
+requests with the whole bay, and use the ``bay:*`` policies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.orm import Session
+
+from moorage.api import microversion
+from moorage.api.auth import context_from
+from moorage.api.common import collection, json_body, read_json
+from moorage.api.errors import FrameworkError
+from moorage.api.routes import clusters
+from moorage.context import RequestContext
+from moorage.db import models
+from moorage.db.session import transaction
+from moorage.objects import patch as jsonpatch
+from moorage.objects.fields import Field, Int, json_schema, parse_body, with_defaults
+
+
+def legacy_only(request: Request) -> None:
+    """Dependency: bays and baymodels were removed in 1.11; from then on they are unknown paths."""
+    if microversion.of(request).at_least(11):
+        raise FrameworkError(404)
+
+
+router = APIRouter(tags=["bays"], dependencies=[Depends(legacy_only)])
+
+COLLECTION = "bays"
+# Cluster field name -> the bay's name for it.
+ALIASES = {
+    "cluster_template_id": "baymodel_id",
+    "create_timeout": "bay_create_timeout",
+    "faults": "bay_faults",
+}
+SHOW_KEYS = (
+    "uuid",
+    "name",
+    "cluster_template_id",
+    "node_count",
+    "master_count",
+    "docker_volume_size",
+    "labels",
+    "master_flavor_id",
+    "flavor_id",
+    "create_timeout",
+    "links",
+    "stack_id",
+    "status",
+    "status_reason",
+    "discovery_url",
+    "api_address",
+    "coe_version",
+    "container_version",
+    "node_addresses",
+    "master_addresses",
+    "faults",
+    "fixed_network",
+    "fixed_subnet",
+    "floating_ip_enabled",
+    "master_lb_enabled",
+    "created_at",
+    "updated_at",
+)
+DETAIL_KEYS = tuple(k for k in SHOW_KEYS if k != "faults")
+LIST_KEYS = (
+    "uuid",
+    "name",
+    "cluster_template_id",
+    "docker_volume_size",
+    "labels",
+    "master_flavor_id",
+    "flavor_id",
+    "node_count",
+    "status",
+    "create_timeout",
+    "master_count",
+    "stack_id",
+    "links",
+)
+SCHEMA = {
+    **{ALIASES.get(k, k): clusters.SCHEMA[k] for k in SHOW_KEYS},
+    "node_count": Field(Int(1), default=1),
+}
+
+
+def _as_bay(body: dict[str, Any]) -> dict[str, Any]:
+    return {ALIASES.get(k, k): v for k, v in body.items()}
+
+
+def _present(
+    session: Session, request: Request, rows: Sequence[models.Cluster], keys: Sequence[str]
+) -> list[dict[str, Any]]:
+    return [_as_bay(b) for b in clusters.render(session, request, rows, keys, COLLECTION)]
+
+
+def _legacy_answer(request: Request) -> bool:
+    """At 1.1 create and update answer with the whole bay (later: only its uuid)."""
+    return not microversion.of(request).at_least(2)
+
+
+@router.post(
+    "/bays",
+    status_code=202,
+    summary="Create a bay (legacy cluster)",
+    openapi_extra=json_body(json_schema(SCHEMA)),
+)
+async def create(
+    request: Request, response: Response, ctx: RequestContext = Depends(context_from)
+) -> dict[str, Any]:
+    values = with_defaults(parse_body("bay", await read_json(request), SCHEMA), SCHEMA)
+    names_back = {bay: cluster for cluster, bay in ALIASES.items()}
+    values = {names_back.get(k, k): v for k, v in values.items()}
+    values["merge_labels"] = False
+    version = microversion.of(request)
+    with transaction() as session:
+        row = clusters.create_row(
+            session, ctx, version, values, rule="bay:create", missing_template_404=False
+        )
+        if not _legacy_answer(request):
+            return {"uuid": row.uuid}
+        body = _present(session, request, [row], SHOW_KEYS)[0]
+    response.status_code = 201
+    response.headers["Location"] = body["links"][0]["href"]
+    return body
+
+
+def _listing(
+    request: Request, ctx: RequestContext, rule: str, path: str, keys: Sequence[str], query: Any
+) -> dict[str, Any]:
+    items, next_url = clusters.list_page(
+        request,
+        ctx,
+        rule,
+        path,
+        lambda session, rows: _present(session, request, rows, keys),
+        query,
+    )
+    return collection(COLLECTION, items, next_url)
+
+
+@router.get("/bays", summary="List bays")
+def get_all(
+    request: Request,
+    query: dict[str, Any] = Depends(clusters.page_query),
+    ctx: RequestContext = Depends(context_from),
+) -> dict[str, Any]:
+    return _listing(request, ctx, "bay:get_all", COLLECTION, LIST_KEYS, query)
+
+
+@router.get("/bays/detail", summary="List bays with every field")
+def detail(
+    request: Request,
+    query: dict[str, Any] = Depends(clusters.page_query),
+    ctx: RequestContext = Depends(context_from),
+) -> dict[str, Any]:
+    return _listing(request, ctx, "bay:detail", COLLECTION + "/detail", DETAIL_KEYS, query)
+
+
+@router.get("/bays/{ident}", summary="Show a bay")
+def get_one(
+    request: Request, ident: str, ctx: RequestContext = Depends(context_from)
+) -> dict[str, Any]:
+    with transaction() as session:
+        row = clusters.visible(session, ctx, ident, "bay", "get")
+        return _present(session, request, [row], SHOW_KEYS)[0]
+
+
+@router.patch(
+    "/bays/{ident}",
+    status_code=202,
+    summary="Update a bay (JSON patch)",
+    openapi_extra=json_body(jsonpatch.JSON_SCHEMA),
+)
+async def patch(
+    request: Request,
+    response: Response,
+    ident: str,
+    rollback: str | None = None,
+    ctx: RequestContext = Depends(context_from),
+) -> dict[str, Any]:
+    flag = clusters.rollback_flag(request, rollback)
+    ops = jsonpatch.parse(await read_json(request))
+    with transaction() as session:
+        row = clusters.visible(session, ctx, ident, "bay", "update")
+        clusters.patch_and_dispatch(session, ctx, microversion.of(request), row, ops, flag, ALIASES)
+        if not _legacy_answer(request):
+            return {"uuid": row.uuid}
+        response.status_code = 200
+        return _present(session, request, [row], SHOW_KEYS)[0]
+
+
+@router.delete("/bays/{ident}", status_code=204, summary="Delete a bay")
+def delete(ident: str, ctx: RequestContext = Depends(context_from)) -> Response:
+    with transaction() as session:
+        clusters.delete_row(session, ctx, clusters.visible(session, ctx, ident, "bay", "delete"))
+    return Response(status_code=204)
