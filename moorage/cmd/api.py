@@ -1,25 +1,37 @@
-"""``moorage-api``: the HTTP API alone, talking to conductors over the bus."""
+"""``moorage-api``: the HTTP API alone, talking to conductors over the bus.
+
+Checks what would make every worker fail (configuration, noauth exposure, the
+schema) once, then lets uvicorn run ``[api] workers`` processes of the app
+built by ``moorage.cmd.api_app``, each with its own AMQP transport.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 
-from moorage import config, exceptions
+import uvicorn
+
+from moorage import config
+from moorage.cmd import api_app, startup
 from moorage.cmd.serve import check_noauth_exposure, setup_logging
 from moorage.config import CONF
-from moorage.db import migrate, session
 
 
 def main(argv: list[str] | None = None) -> None:
-    config.load(sys.argv[1:] if argv is None else argv, prog="moorage-api")
+    args = sys.argv[1:] if argv is None else argv
+    config.load(args, prog="moorage-api")
     setup_logging()
     check_noauth_exposure()
-    migrate.check(session.configure())
-    if not CONF.transport_url:
-        raise SystemExit(
-            "moorage-api needs [DEFAULT] transport_url to reach the conductors; "
-            "use 'moorage serve' for the embedded mode."
-        )
-    raise SystemExit(
-        str(exceptions.NotImplementedFeature("The AMQP transport is not available yet."))
+    startup.require_schema()
+    startup.require_transport("moorage-api")
+    os.environ[api_app.ARGS_ENV] = json.dumps(list(args))
+    uvicorn.run(
+        "moorage.cmd.api_app:create",
+        factory=True,
+        host=CONF.api.host,
+        port=CONF.api.port,
+        workers=CONF.api.workers,
+        log_level="warning",
     )

@@ -1,0 +1,281 @@
+"""Distributed mode end to end: PostgreSQL, RabbitMQ, one conductor and two APIs.
+
+A fresh PostgreSQL database is migrated with ``moorage-db-manage upgrade``; a
+conductor (with the test driver) and an API (with the test driver, one worker)
+run as subprocesses with the same configuration, on a topic and notification
+topic of this run only. A cluster is created and deleted over HTTP. A second,
+unmodified ``moorage-api`` with two worker processes reads the cluster's CA
+through a call to the conductor, so the bus works in every uvicorn worker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import kombu
+import psycopg
+import pytest
+
+from tests.support import fake_driver
+from tests.support.live import ROOT, free_port
+
+pytestmark = pytest.mark.real
+
+BIN = Path(sys.executable).parent
+PG = "host=127.0.0.1 port=5432 user=postgres dbname=test"
+HEADERS = {"OpenStack-API-Version": "container-infra latest"}
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    """A PostgreSQL database of this test alone, dropped afterwards; its SQLAlchemy URL."""
+    name = f"moorage_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(PG, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def write_config(tmp: Path, database: str, run: str, port: int, workers: int) -> Path:
+    path = tmp / f"moorage-{port}.conf"
+    path.write_text(
+        f"""[DEFAULT]
+state_path = {tmp / "state"}
+transport_url = rabbit://guest:guest@127.0.0.1:5672/
+rpc_response_timeout = 20
+status_sync_interval = 1
+[api]
+port = {port}
+workers = {workers}
+[conductor]
+topic = moorage-conductor-{run}
+[database]
+connection = {database}
+[catalog]
+images = moorage-node:debian,{fake_driver.CATALOG_ENTRY}
+[oslo_messaging_notifications]
+driver = messagingv2
+topics = moorage-notifications-{run}
+"""
+    )
+    return path
+
+
+@contextmanager
+def process(args: list[str], log: Path, ready: Callable[[], bool] | None = None) -> Iterator[None]:
+    """A subprocess that is ready when ``ready`` says so; SIGTERM, then its exit, at the end."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with open(log, "w") as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while ready is not None and not ready():
+            assert proc.poll() is None, f"{args[0]} exited: {log.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, f"{args[0]} not ready: {log.read_text()[-3000:]}"
+            time.sleep(0.2)
+        yield
+        assert proc.poll() is None, f"{args[0]} died: {log.read_text()[-3000:]}"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise AssertionError(f"{args[0]} ignored SIGTERM: {log.read_text()[-3000:]}") from None
+
+
+def answers(url: str) -> Callable[[], bool]:
+    def check() -> bool:
+        try:
+            return httpx.get(url + "/", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    return check
+
+
+def logged(log: Path, text: str) -> Callable[[], bool]:
+    return lambda: text in log.read_text()
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.25)
+    return value
+
+
+def notification_types(queue: str) -> list[str]:
+    """Event types of the notifications waiting on a queue (which is deleted after)."""
+    found = []
+    with kombu.Connection("amqp://guest:guest@127.0.0.1:5672//") as conn:
+        channel = conn.channel()
+        while (message := channel.basic_get(queue=queue, no_ack=True)) is not None:
+            found.append(json.loads(json.loads(message.body)["oslo.message"])["event_type"])
+        channel.queue_delete(queue=queue)
+    return found
+
+
+def test_cluster_lifecycle_across_api_and_conductor_processes(
+    tmp_path: Path, database: str
+) -> None:
+    run = uuid.uuid4().hex[:12]
+    port, second_port = free_port(), free_port()
+    config = write_config(tmp_path, database, run, port, workers=1)
+    second = write_config(tmp_path, database, run, second_port, workers=2)
+    upgrade = subprocess.run(
+        [str(BIN / "moorage-db-manage"), "--config-file", str(config), "upgrade"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert upgrade.returncode == 0, upgrade.stderr
+
+    url, second_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{second_port}"
+    conductor_log = tmp_path / "conductor.log"
+    runner = [sys.executable, "-m", "tests.support.fake_conductor"]
+    with ExitStack() as stack:
+        stack.enter_context(
+            process(
+                [*runner, "--config-file", str(config)],
+                conductor_log,
+                logged(conductor_log, "serving topic"),
+            )
+        )
+        stack.enter_context(
+            process(
+                [*runner, "--api", "--config-file", str(config)], tmp_path / "api.log", answers(url)
+            )
+        )
+        stack.enter_context(
+            process(
+                [str(BIN / "moorage-api"), "--config-file", str(second)],
+                tmp_path / "api2.log",
+                answers(second_url),
+            )
+        )
+        http = stack.enter_context(httpx.Client(base_url=url, headers=HEADERS, timeout=30))
+
+        template = http.post(
+            "/v1/clustertemplates",
+            json={
+                "name": f"tpl-{run}",
+                "coe": "swarm-mode",
+                "image_id": fake_driver.IMAGE,
+                "external_network_id": "public",
+                "flavor_id": "m1.small",
+                "master_flavor_id": "m1.small",
+            },
+        )
+        assert template.status_code == 201, template.text
+        created = http.post(
+            "/v1/clusters",
+            json={"name": f"c-{run}", "cluster_template_id": template.json()["uuid"]},
+        )
+        assert created.status_code == 202, created.text
+        cluster = created.json()["uuid"]
+
+        def status() -> str:
+            body = http.get(f"/v1/clusters/{cluster}").json()
+            assert not body["status"].endswith("FAILED"), body
+            return str(body["status"])
+
+        wait_for(lambda: status() == "CREATE_COMPLETE")
+
+        with httpx.Client(base_url=second_url, headers=HEADERS, timeout=30) as other:
+            for _ in range(4):  # more than one request, so more than one worker answers
+                ca = other.get(f"/v1/certificates/{cluster}")
+                assert ca.status_code == 200, ca.text
+                assert ca.json()["pem"].startswith("-----BEGIN CERTIFICATE-----")
+            missing = other.get(f"/v1/certificates/{uuid.uuid4()}")
+            assert missing.status_code == 404, missing.text
+
+        assert http.delete(f"/v1/clusters/{cluster}").status_code == 204
+        wait_for(lambda: http.get(f"/v1/clusters/{cluster}").status_code == 404)
+
+    assert "stopped" in conductor_log.read_text()
+    info = notification_types(f"moorage-notifications-{run}.info")
+    assert "magnum.cluster.create" in info
+    assert "magnum.cluster.delete" in info
+
+
+def test_api_answers_503_when_the_broker_is_down(tmp_path: Path) -> None:
+    """A call through a broker nobody listens on is a quick 503; a cast keeps its 202."""
+    port = free_port()
+    config = tmp_path / "moorage.conf"
+    config.write_text(
+        f"""[DEFAULT]
+state_path = {tmp_path / "state"}
+transport_url = rabbit://guest:guest@127.0.0.1:{free_port()}/
+rpc_send_retries = 1
+[api]
+port = {port}
+[database]
+connection = sqlite:///{tmp_path / "moorage.sqlite"}
+"""
+    )
+    manage = [str(BIN / "moorage-db-manage"), "--config-file", str(config), "upgrade"]
+    subprocess.run(manage, check=True, capture_output=True)
+    url = f"http://127.0.0.1:{port}"
+    api = [str(BIN / "moorage-api"), "--config-file", str(config)]
+    with (
+        process(api, tmp_path / "api.log", answers(url)),
+        httpx.Client(base_url=url, headers=HEADERS, timeout=30) as http,
+    ):
+        template = http.post(
+            "/v1/clustertemplates",
+            json={
+                "name": "tpl",
+                "coe": "swarm-mode",
+                "image_id": "moorage-node",
+                "external_network_id": "public",
+                "flavor_id": "m1.small",
+                "master_flavor_id": "m1.small",
+            },
+        )
+        assert template.status_code == 201, template.text
+        body = {"name": "c1", "cluster_template_id": template.json()["uuid"]}
+        created = http.post("/v1/clusters", json=body)
+        assert created.status_code == 202, created.text
+        started = time.monotonic()
+        ca = http.get(f"/v1/certificates/{created.json()['uuid']}")
+        assert ca.status_code == 503, ca.text
+        assert "message bus is unreachable" in ca.json()["errors"][0]["detail"]
+        assert time.monotonic() - started < 15
+
+
+@pytest.mark.parametrize("command", ["moorage-api", "moorage-conductor"])
+def test_refuses_a_database_that_is_not_upgraded(tmp_path: Path, command: str) -> None:
+    config = tmp_path / "moorage.conf"
+    config.write_text(
+        f"""[DEFAULT]
+state_path = {tmp_path / "state"}
+transport_url = rabbit://guest:guest@127.0.0.1:5672/
+[database]
+connection = sqlite:///{tmp_path / "empty.sqlite"}
+"""
+    )
+    done = subprocess.run(
+        [str(BIN / command), "--config-file", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "moorage-db-manage upgrade" in done.stderr
+    assert "Traceback" not in done.stderr

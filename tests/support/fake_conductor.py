@@ -1,0 +1,26 @@
+"""``moorage-conductor`` (or ``moorage-api``) with the test driver registered.
+
+What distributed tests run. The conductor needs the driver to run operations;
+the API needs it too, because writing a template checks that a driver provides
+its (server_type, os, coe). With ``--api`` this runs ``moorage-api`` instead,
+which must then have ``[api] workers = 1`` (uvicorn's extra worker processes
+start afresh and would not have the test driver).
+
+Usage: python -m tests.support.fake_conductor [--api] --config-file FILE
+"""
+
+from __future__ import annotations
+
+import sys
+
+from moorage.cmd import api, conductor
+from moorage.drivers import registry
+from tests.support import fake_driver
+
+if __name__ == "__main__":
+    registry.register(fake_driver.NAME, fake_driver.FakeDriver)
+    args = sys.argv[1:]
+    if args[:1] == ["--api"]:
+        api.main(args[1:])
+    else:
+        conductor.main(args)
