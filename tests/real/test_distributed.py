@@ -18,7 +18,8 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ import psycopg
 import pytest
 
 from tests.support import fake_driver
+from tests.support.fake_conductor import DELAY_ENV
 from tests.support.live import ROOT, free_port
 
 pytestmark = pytest.mark.real
@@ -74,27 +76,106 @@ topics = moorage-notifications-{run}
 
 
 @contextmanager
-def process(args: list[str], log: Path, ready: Callable[[], bool] | None = None) -> Iterator[None]:
-    """A subprocess that is ready when ``ready`` says so; SIGTERM, then its exit, at the end."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def process(
+    args: list[str],
+    log: Path,
+    ready: Callable[[], bool] | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A subprocess, ready when ``ready`` says so; SIGTERM and its exit at the end if it runs."""
+    environ = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     with open(log, "w") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=environ, cwd=ROOT)
     try:
         deadline = time.monotonic() + 30
         while ready is not None and not ready():
             assert proc.poll() is None, f"{args[0]} exited: {log.read_text()[-3000:]}"
             assert time.monotonic() < deadline, f"{args[0]} not ready: {log.read_text()[-3000:]}"
             time.sleep(0.2)
-        yield
-        assert proc.poll() is None, f"{args[0]} died: {log.read_text()[-3000:]}"
+        yield proc
     finally:
-        proc.send_signal(signal.SIGTERM)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
             raise AssertionError(f"{args[0]} ignored SIGTERM: {log.read_text()[-3000:]}") from None
+
+
+@dataclass
+class Deployment:
+    run: str
+    http: httpx.Client
+    conductor: subprocess.Popen[bytes]
+    conductor_log: Path
+
+
+RUNNER = [sys.executable, "-m", "tests.support.fake_conductor"]
+
+
+@contextmanager
+def deployment(
+    tmp: Path, database: str, conductor_env: dict[str, str] | None = None
+) -> Iterator[Deployment]:
+    """A migrated database, a conductor and an API (both with the test driver)."""
+    run = uuid.uuid4().hex[:12]
+    port = free_port()
+    config = write_config(tmp, database, run, port, workers=1)
+    upgrade = subprocess.run(
+        [str(BIN / "moorage-db-manage"), "--config-file", str(config), "upgrade"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert upgrade.returncode == 0, upgrade.stderr
+    url = f"http://127.0.0.1:{port}"
+    log = tmp / "conductor.log"
+    with (
+        process(
+            [*RUNNER, "--config-file", str(config)],
+            log,
+            logged(log, "serving topic"),
+            conductor_env,
+        ) as conductor,
+        process([*RUNNER, "--api", "--config-file", str(config)], tmp / "api.log", answers(url)),
+        httpx.Client(base_url=url, headers=HEADERS, timeout=30) as http,
+    ):
+        yield Deployment(run, http, conductor, log)
+
+
+def create_cluster(http: httpx.Client, run: str) -> str:
+    """A template with the test driver's image and a cluster of it; the cluster's uuid."""
+    template = http.post(
+        "/v1/clustertemplates",
+        json={
+            "name": f"tpl-{run}",
+            "coe": "swarm-mode",
+            "image_id": fake_driver.IMAGE,
+            "external_network_id": "public",
+            "flavor_id": "m1.small",
+            "master_flavor_id": "m1.small",
+        },
+    )
+    assert template.status_code == 201, template.text
+    created = http.post(
+        "/v1/clusters",
+        json={"name": f"c-{run}", "cluster_template_id": template.json()["uuid"]},
+    )
+    assert created.status_code == 202, created.text
+    return str(created.json()["uuid"])
+
+
+def step_of(http: httpx.Client, cluster: str) -> str:
+    """The step the conductor reports in status_reason while an operation runs."""
+    return str(http.get(f"/v1/clusters/{cluster}").json().get("status_reason") or "")
+
+
+def status_of(http: httpx.Client, cluster: str) -> str:
+    body = http.get(f"/v1/clusters/{cluster}").json()
+    assert not body["status"].endswith("FAILED"), body
+    return str(body["status"])
 
 
 def answers(url: str) -> Callable[[], bool]:
@@ -133,70 +214,20 @@ def notification_types(queue: str) -> list[str]:
 def test_cluster_lifecycle_across_api_and_conductor_processes(
     tmp_path: Path, database: str
 ) -> None:
-    run = uuid.uuid4().hex[:12]
-    port, second_port = free_port(), free_port()
-    config = write_config(tmp_path, database, run, port, workers=1)
-    second = write_config(tmp_path, database, run, second_port, workers=2)
-    upgrade = subprocess.run(
-        [str(BIN / "moorage-db-manage"), "--config-file", str(config), "upgrade"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert upgrade.returncode == 0, upgrade.stderr
+    with deployment(tmp_path, database) as live:
+        http, run = live.http, live.run
+        cluster = create_cluster(http, run)
+        wait_for(lambda: status_of(http, cluster) == "CREATE_COMPLETE")
 
-    url, second_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{second_port}"
-    conductor_log = tmp_path / "conductor.log"
-    runner = [sys.executable, "-m", "tests.support.fake_conductor"]
-    with ExitStack() as stack:
-        stack.enter_context(
-            process(
-                [*runner, "--config-file", str(config)],
-                conductor_log,
-                logged(conductor_log, "serving topic"),
-            )
-        )
-        stack.enter_context(
-            process(
-                [*runner, "--api", "--config-file", str(config)], tmp_path / "api.log", answers(url)
-            )
-        )
-        stack.enter_context(
-            process(
-                [str(BIN / "moorage-api"), "--config-file", str(second)],
-                tmp_path / "api2.log",
-                answers(second_url),
-            )
-        )
-        http = stack.enter_context(httpx.Client(base_url=url, headers=HEADERS, timeout=30))
-
-        template = http.post(
-            "/v1/clustertemplates",
-            json={
-                "name": f"tpl-{run}",
-                "coe": "swarm-mode",
-                "image_id": fake_driver.IMAGE,
-                "external_network_id": "public",
-                "flavor_id": "m1.small",
-                "master_flavor_id": "m1.small",
-            },
-        )
-        assert template.status_code == 201, template.text
-        created = http.post(
-            "/v1/clusters",
-            json={"name": f"c-{run}", "cluster_template_id": template.json()["uuid"]},
-        )
-        assert created.status_code == 202, created.text
-        cluster = created.json()["uuid"]
-
-        def status() -> str:
-            body = http.get(f"/v1/clusters/{cluster}").json()
-            assert not body["status"].endswith("FAILED"), body
-            return str(body["status"])
-
-        wait_for(lambda: status() == "CREATE_COMPLETE")
-
-        with httpx.Client(base_url=second_url, headers=HEADERS, timeout=30) as other:
+        # A plain moorage-api with two worker processes, on the same DB and bus.
+        second_port = free_port()
+        second = write_config(tmp_path, database, run, second_port, workers=2)
+        second_url = f"http://127.0.0.1:{second_port}"
+        api = [str(BIN / "moorage-api"), "--config-file", str(second)]
+        with (
+            process(api, tmp_path / "api2.log", answers(second_url)),
+            httpx.Client(base_url=second_url, headers=HEADERS, timeout=30) as other,
+        ):
             for _ in range(4):  # more than one request, so more than one worker answers
                 ca = other.get(f"/v1/certificates/{cluster}")
                 assert ca.status_code == 200, ca.text
@@ -207,10 +238,24 @@ def test_cluster_lifecycle_across_api_and_conductor_processes(
         assert http.delete(f"/v1/clusters/{cluster}").status_code == 204
         wait_for(lambda: http.get(f"/v1/clusters/{cluster}").status_code == 404)
 
-    assert "stopped" in conductor_log.read_text()
+    assert "stopped" in live.conductor_log.read_text()
     info = notification_types(f"moorage-notifications-{run}.info")
     assert "magnum.cluster.create" in info
     assert "magnum.cluster.delete" in info
+
+
+def test_sigterm_lets_the_running_operation_finish(tmp_path: Path, database: str) -> None:
+    """The conductor stops taking messages but completes the create it is running."""
+    slow = {DELAY_ENV: "1.5"}  # three steps: 4.5 s of create
+    with deployment(tmp_path, database, slow) as live:
+        cluster = create_cluster(live.http, live.run)
+        wait_for(lambda: "create nodes" in step_of(live.http, cluster), timeout=20)
+        live.conductor.send_signal(signal.SIGTERM)
+        assert live.conductor.wait(timeout=30) == 0
+        assert status_of(live.http, cluster) == "CREATE_COMPLETE"
+    log = live.conductor_log.read_text()
+    assert "Received SIGTERM" in log
+    assert "stopped" in log
 
 
 def test_api_answers_503_when_the_broker_is_down(tmp_path: Path) -> None:

@@ -6,19 +6,27 @@ its (server_type, os, coe). With ``--api`` this runs ``moorage-api`` instead,
 which must then have ``[api] workers = 1`` (uvicorn's extra worker processes
 start afresh and would not have the test driver).
 
+``MOORAGE_FAKE_DRIVER_DELAY`` (seconds per driver step) slows the driver down,
+so a test can act while an operation runs.
+
 Usage: python -m tests.support.fake_conductor [--api] --config-file FILE
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 from moorage.cmd import api, conductor
 from moorage.drivers import registry
 from tests.support import fake_driver
 
+DELAY_ENV = "MOORAGE_FAKE_DRIVER_DELAY"
+
 if __name__ == "__main__":
     registry.register(fake_driver.NAME, fake_driver.FakeDriver)
+    if DELAY_ENV in os.environ:
+        fake_driver.FakeDriver.delay = float(os.environ[DELAY_ENV])
     args = sys.argv[1:]
     if args[:1] == ["--api"]:
         api.main(args[1:])
