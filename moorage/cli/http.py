@@ -128,7 +128,8 @@ class Client:
         if url.startswith(self.url):
             return url[len(self.url) :]
         parts = urlsplit(url)
-        return parts.path + (f"?{parts.query}" if parts.query else "")
+        path = parts.path.removeprefix(urlsplit(self.url).path)  # another host, same prefix
+        return path + (f"?{parts.query}" if parts.query else "")
 
     def collect(
         self, path: str, key: str, params: dict[str, Any] | None = None, limit: int | None = None

@@ -76,12 +76,11 @@ def switch(parser: argparse.ArgumentParser, on: str, off: str, dest: str) -> Non
     both.add_argument(off, dest=dest, action="store_const", const=False, help=f"{dest} = false.")
 
 
-def add_paging(parser: argparse.ArgumentParser, marker: bool = True, columns: bool = False) -> None:
+def add_paging(parser: argparse.ArgumentParser, columns: bool = False) -> None:
     if columns:
         parser.add_argument("--fields", metavar="A,B", help="Extra columns to show.")
     parser.add_argument("--limit", type=int, help="Return at most this many items.")
-    if marker:
-        parser.add_argument("--marker", help="Start after this item (uuid; quota id).")
+    parser.add_argument("--marker", help="Start after this item (uuid; quota id).")
     parser.add_argument("--sort-key", help="Column to sort by.")
     parser.add_argument("--sort-dir", choices=("asc", "desc"), help="Sort direction.")
 
@@ -90,7 +89,7 @@ def paging(args: argparse.Namespace) -> dict[str, Any]:
     """Query parameters in magnumclient's order: limit, marker, sort_key, sort_dir."""
     return {
         "limit": args.limit,
-        "marker": getattr(args, "marker", None),
+        "marker": args.marker,
         "sort_key": args.sort_key,
         "sort_dir": args.sort_dir,
     }
@@ -136,15 +135,11 @@ def patch_ops(
     return ops
 
 
-def command(
-    sub: Any, name: str, func: Any, help: str, aliases: tuple[str, ...] = ()
-) -> argparse.ArgumentParser:
+def command(sub: Any, name: str, func: Any, help: str) -> argparse.ArgumentParser:
     """A leaf command; it also accepts ``-f`` after its name, as ``openstack`` does."""
     from moorage.cli.output import FORMATS
 
-    parser: argparse.ArgumentParser = sub.add_parser(
-        name, help=help, description=help, aliases=list(aliases)
-    )
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help, description=help)
     parser.add_argument(
         "-f",
         "--format",

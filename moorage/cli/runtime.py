@@ -12,6 +12,8 @@ from moorage.cli.output import Output
 
 
 class Runtime:
+    """Handed to every command function, which returns the exit status."""
+
     def __init__(self, args: argparse.Namespace, out: Output) -> None:
         self.args = args
         self.out = out
@@ -32,10 +34,6 @@ class Runtime:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
-
-
-# A command: takes the runtime, returns the exit status.
-Command = Callable[[Runtime], int]
 
 
 def list_rows(

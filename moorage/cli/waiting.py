@@ -59,7 +59,8 @@ def wait(rt: Runtime, ident: str, kind: str, before: dict[str, Any] | None = Non
             if state[:2] != shown:
                 rt.out.progress(describe(name, cluster))
                 shown = state[:2]
-            moved = moved or before is None or state != _state(before)
+            if not moved and before is not None:
+                moved = state != _state(before)
             status = str(state[0] or "")
             if moved and status.startswith(prefixes):
                 if status.endswith("_COMPLETE"):

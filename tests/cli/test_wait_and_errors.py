@@ -186,3 +186,24 @@ def test_config_without_tls_prints_the_plain_docker_host(
     assert result.code == 0, result.err
     assert result.out == "export DOCKER_HOST=tcp://10.1.1.1:2375\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_endpoint_with_a_path_prefix(capsys: pytest.CaptureFixture[str]) -> None:
+    """A catalog-style URL ending in /v1 below a prefix; ``next`` names another host."""
+    item = {"uuid": "id-a", "name": "a", "tags": None}
+    script: Script = {
+        "GET /prefix/v1/clustertemplates": [
+            (200, {"clustertemplates": [item], "next": "NEXT"}),
+        ],
+        "GET /prefix/v1/clustertemplates?marker=id-a": [
+            (200, {"clustertemplates": [{**item, "uuid": "id-b", "name": "b"}]}),
+        ],
+    }
+    with stub(script) as url:
+        port = url.rsplit(":", 1)[1]
+        script["GET /prefix/v1/clustertemplates"][0][1]["next"] = (
+            f"http://localhost:{port}/prefix/v1/clustertemplates?marker=id-a"
+        )
+        result = run(capsys, f"{url}/prefix/v1/", "-f", "value", "template", "list")
+    assert result.code == 0, result.err
+    assert result.out == "id-a a -\nid-b b -\n"
