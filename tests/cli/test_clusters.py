@@ -124,3 +124,23 @@ def test_master_lb_disabled_with_several_masters_is_refused_locally(cli: Cli) ->
     )  # fmt: skip
     assert result.code == 1
     assert result.err.strip() == "ERROR: --master-lb-disabled needs --master-count 1"
+
+
+def test_update_with_rollback_flag(cli: Cli, make_cluster: MakeCluster) -> None:
+    uuid = make_cluster("c-rb")
+    result = cli("cluster", "update", "c-rb", "--node-count", "2", "--rollback", *FAST)
+    assert result.code == 0, result.err
+    assert cli("-f", "json", "cluster", "show", uuid).json()["node_count"] == 2
+
+
+def test_list_sorted_and_limited(cli: Cli, make_cluster: MakeCluster) -> None:
+    make_cluster("c-sort-a")
+    make_cluster("c-sort-b")
+    names = cli("-f", "value", "cluster", "list", "--sort-key", "name", "--sort-dir", "desc")
+    listed = [line.split()[1] for line in names.out.splitlines()]
+    assert listed == sorted(listed, reverse=True)
+    one = cli("-f", "json", "cluster", "list", "--sort-key", "name", "--limit", "1").json()
+    assert [c["name"] for c in one] == [min(listed)]
+    assert sorted(one[0]) == sorted(
+        ["uuid", "name", "keypair", "node_count", "master_count", "status", "health_status"]
+    )
