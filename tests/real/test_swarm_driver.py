@@ -194,7 +194,10 @@ def ca() -> KeyPair:
 def upgrade_image(docker_host: docker.DockerClient, node_image: str) -> Iterator[str]:
     """A second node image (same binaries, another image id) to upgrade to. The cluster
     fixture depends on it, so that it is removed only after the cluster is gone."""
-    ref = image.build("moorage-node:upgrade-test", force=True, client=docker_host)
+    # a tag of this run's own: test runs may overlap on one engine (a CI clone, a developer)
+    ref = image.build(
+        f"moorage-node:upgrade-{uuid.uuid4().hex[:8]}", force=True, client=docker_host
+    )
     yield ref
     docker_host.images.remove(ref, force=True)
 
@@ -507,13 +510,21 @@ def test_fixed_network_is_used_and_kept(
     docker_host: docker.DockerClient, node_image: str, driver: SwarmDockerDriver, ca: KeyPair
 ) -> None:
     name = f"moorage-test-fixed-{uuid.uuid4().hex[:8]}"
-    ipam = IPAMConfig(pool_configs=[IPAMPool(subnet="192.168.127.0/24", gateway="192.168.127.1")])
-    fixed = docker_host.networks.create(name, driver="bridge", ipam=ipam)
+    fixed, prefix = None, ""
+    for third in range(100, 128):  # below the driver's own range; another run may hold one
+        prefix = f"192.168.{third}"
+        ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=f"{prefix}.0/24", gateway=f"{prefix}.1")])
+        try:
+            fixed = docker_host.networks.create(name, driver="bridge", ipam=ipam)
+            break
+        except docker.errors.APIError:
+            continue
+    assert fixed is not None, "no free /24 in 192.168.100-127 for the fixed network"
     spec = make_spec(ca, "fixed", workers=0)
     spec.template.fixed_network = name
     try:
         result = driver.create_cluster(spec, Steps())
-        assert result.node_addresses["default-master"] == ["192.168.127.10"]
+        assert result.node_addresses["default-master"] == [f"{prefix}.10"]
         driver.delete_cluster(spec, Steps())
         assert leftovers(docker_host, spec.uuid) == []
         fixed.reload()  # still there: the cluster did not create it, so it does not remove it

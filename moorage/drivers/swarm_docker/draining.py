@@ -105,9 +105,9 @@ def forget(session: Session, node_ids: Iterable[str], exclude: Iterable[str]) ->
 
 
 def prune_orphans(session: Session, containers: Iterable[str]) -> None:
-    """Forget down swarm workers whose container is gone (removed behind our back, or an
-    interrupted removal) or that are stale duplicates of a replaced node, before nodes
-    of the same name join again."""
+    """Forget swarm workers whose container is gone (removed behind our back, or an
+    interrupted removal: the engine, not the swarm, says which nodes exist) and down
+    duplicates of a replaced node, before nodes of the same name join again."""
     present = set(containers)
     _, manager = find_manager(session)
     listed = engine.call("list swarm nodes", manager.api.nodes)
@@ -115,9 +115,11 @@ def prune_orphans(session: Session, containers: Iterable[str]) -> None:
     orphans = [
         str(e["ID"])
         for e, name in zip(listed, names, strict=True)
-        if not e.get("ManagerStatus")
-        and e.get("Status", {}).get("State") == "down"
-        and (name not in present or names.count(name) > 1)
+        if not e.get("ManagerStatus")  # managers must be demoted first; never guess there
+        and (
+            name not in present
+            or (names.count(name) > 1 and e.get("Status", {}).get("State") == "down")
+        )
     ]
     _remove_nodes(manager, orphans)
 

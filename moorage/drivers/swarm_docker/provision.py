@@ -85,6 +85,9 @@ def add_nodes(session: Session, nodegroup: NodeGroupSpec, count: int) -> list[st
     with ports.allocation(session.host) as allocator:
         for name, ip in zip(names, addresses, strict=True):
             port = allocator.take() if layout.is_manager(nodegroup) else None
+            # A new node starts clean: a volume left by a container removed behind our
+            # back holds a swarm identity the managers have forgotten.
+            node.remove_volume(session.host, node.volume_name(name))
             node.create(session.host, _spec(session, nodegroup, net, name, ip, ref, port))
     return names
 
