@@ -36,7 +36,8 @@ from moorage.drivers.base import (
 )
 from moorage.drivers.docker import engine, image
 from moorage.drivers.docker.labels import CLUSTER
-from moorage.drivers.swarm_docker import layout
+from moorage.drivers.docker.node import Node
+from moorage.drivers.swarm_docker import layout, membership
 from moorage.drivers.swarm_docker.driver import SwarmDockerDriver
 from moorage.exceptions import DriverError
 
@@ -561,3 +562,23 @@ def test_volume_sizes_are_accepted_and_noted_as_ignored(ca: KeyPair) -> None:
     spec = make_spec(ca, "notes", workers=1)  # the template carries docker_volume_size=5
     notes = layout.ignored_settings(spec)
     assert any(n.startswith("docker_volume_size") for n in notes)
+
+
+def _node(name: str, node_id: str) -> Node:
+    return Node(name, node_id, "192.168.200.10", "w", "worker", "running", "moorage-node", None)
+
+
+def test_nodes_to_remove_by_name_container_id_or_swarm_id_then_highest_index() -> None:
+    present = [_node(f"c-1234abcd-w-{i}", f"{i}" * 12 + "cafe") for i in range(1, 6)]
+    swarm_ids = {"c-1234abcd-w-4": "swarmnodeid4"}
+    victims = membership.pick_victims(
+        "c-1234abcd-w-", present, 1, ["c-1234abcd-w-2", "333333", "swarmnodeid4"], swarm_ids
+    )
+    assert [v.name for v in victims] == [
+        "c-1234abcd-w-2",  # by container name
+        "c-1234abcd-w-3",  # by container id prefix
+        "c-1234abcd-w-4",  # by swarm node id
+        "c-1234abcd-w-5",  # then the highest index until one is left
+    ]
+    with pytest.raises(DriverError, match="not a node of this node group"):
+        membership.pick_victims("c-1234abcd-w-", present, 1, ["nope"], {})

@@ -84,7 +84,11 @@ class SwarmDockerDriver(Driver):
         with Session(spec) as session:
             provision.repair(session)
             present = session.nodes(nodegroup.name)
-            victims = membership.pick_victims(session, present, node_count, nodes_to_remove)
+            swarm_ids = membership.swarm_ids_if_needed(session, present, nodes_to_remove)
+            prefix = layout.node_prefix(spec, nodegroup)
+            victims = membership.pick_victims(
+                prefix, present, node_count, nodes_to_remove, swarm_ids
+            )
             membership.remove(session, victims, progress)
             membership.add(session, nodegroup, node_count - (len(present) - len(victims)), progress)
             return result.collect(session)

@@ -24,40 +24,41 @@ def _matches(candidate: Node, ident: str, swarm_ids: dict[str, str]) -> bool:
     )
 
 
+def swarm_ids_if_needed(
+    session: Session, present: list[Node], nodes_to_remove: Sequence[str]
+) -> dict[str, str]:
+    """Swarm node ids by name, asked of a manager only when some of ``nodes_to_remove``
+    is neither a container name nor a container id."""
+    if all(any(_matches(n, ident, {}) for n in present) for ident in nodes_to_remove):
+        return {}
+    _, manager = swarm.find_manager(session)
+    return {name: str(e["ID"]) for name, e in swarm.swarm_nodes(manager).items()}
+
+
 def pick_victims(
-    session: Session, present: list[Node], node_count: int, nodes_to_remove: Sequence[str]
+    prefix: str,
+    present: list[Node],
+    node_count: int,
+    nodes_to_remove: Sequence[str],
+    swarm_ids: dict[str, str],
 ) -> list[Node]:
     """The named nodes (by container name, container id or swarm node id), then the
     highest-numbered ones until the group is down to ``node_count``."""
     victims: list[Node] = []
-    if nodes_to_remove:
-        swarm_ids: dict[str, str] = {}
-        if not all(any(_matches(n, ident, {}) for n in present) for ident in nodes_to_remove):
-            _, manager = swarm.find_manager(session)
-            swarm_ids = {name: str(e["ID"]) for name, e in swarm.swarm_nodes(manager).items()}
-        for ident in nodes_to_remove:
-            found = [n for n in present if _matches(n, ident, swarm_ids)]
-            if not found:
-                names = ", ".join(n.name for n in present) or "none"
-                raise DriverError(
-                    f"remove node {ident}: not a node of this node group (nodes: {names})"
-                )
-            victims.extend(n for n in found if n not in victims)
+    for ident in nodes_to_remove:
+        found = [n for n in present if _matches(n, ident, swarm_ids)]
+        if not found:
+            names = ", ".join(n.name for n in present) or "none"
+            raise DriverError(
+                f"remove node {ident}: not a node of this node group (nodes: {names})"
+            )
+        victims.extend(n for n in found if n not in victims)
     keep = [n for n in present if n not in victims]
-    prefix = layout.node_prefix(session.spec, _group(session, present))
     keep.sort(key=lambda n: (layout.node_index(prefix, n.name) or 0, n.name))
     extra = len(keep) - node_count
     if extra > 0:
         victims.extend(keep[-extra:])
     return victims
-
-
-def _group(session: Session, present: list[Node]) -> NodeGroupSpec:
-    name = present[0].nodegroup if present else ""
-    for group in session.spec.nodegroups:
-        if group.name == name:
-            return group
-    return NodeGroupSpec(uuid="", name=name, role="", node_count=0, image_id=None, flavor=None)
 
 
 def remove(session: Session, victims: list[Node], progress: Progress) -> None:
