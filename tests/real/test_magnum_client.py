@@ -229,6 +229,12 @@ def template(coe: Coe) -> Run:
 
 
 @pytest.fixture(scope="module")
+def bare_template(coe: Coe) -> Run:
+    """``ct-bare``: only what the CLI requires (no master flavor)."""
+    return coe.ok("cluster", "template", "create", "ct-bare", *TEMPLATE, "-f", "json")
+
+
+@pytest.fixture(scope="module")
 def cluster(coe: Coe, template: Run) -> tuple[Run, dict[str, Any]]:
     """``c1``: one master, one worker, from ``ct-main``; created and settled."""
     created = coe.ok(
@@ -267,9 +273,9 @@ def test_template_create(coe: Coe, template: Run) -> None:
     assert shown["driver"] == "fake_test_driver"
 
 
-def test_template_create_without_optional_flavor(coe: Coe) -> None:
+def test_template_create_without_optional_flavor(bare_template: Run) -> None:
     """Every optional field goes out as null; the server treats null as "not given"."""
-    run = coe.ok("cluster", "template", "create", "ct-bare", *TEMPLATE, "-f", "json")
+    run = bare_template
     assert run.stdout.startswith("Request to create cluster template ct-bare accepted\n")
     shown = run.json()
     assert shown["master_flavor_id"] == "-"
@@ -338,7 +344,7 @@ def test_template_update(coe: Coe) -> None:
     assert "Nothing to update." in nothing.stderr
 
 
-def test_template_update_refused(coe: Coe) -> None:
+def test_template_update_refused(coe: Coe, bare_template: Run) -> None:
     run = coe.fails("cluster", "template", "update", "ct-bare", "--flavor", "huge")
     assert run.message.startswith("Unable to find flavor huge (HTTP 400)")
 
@@ -402,7 +408,7 @@ def test_cluster_create(cluster: tuple[Run, dict[str, Any]]) -> None:
 
 
 @requires_route("clusters")
-def test_cluster_create_refused(coe: Coe) -> None:
+def test_cluster_create_refused(coe: Coe, template: Run, bare_template: Run) -> None:
     missing = coe.fails("cluster", "create", "cx", "--cluster-template", "no-such-template")
     assert missing.message.startswith(
         "ClusterTemplate no-such-template could not be found (HTTP 404)"
@@ -421,7 +427,12 @@ def test_cluster_create_refused(coe: Coe) -> None:
 @requires_route("clusters")
 def test_cluster_show(coe: Coe, cluster: tuple[Run, dict[str, Any]], template: Run) -> None:
     shown = coe.json("cluster", "show", "c1")
-    assert coe.json("cluster", "show", shown["uuid"]) == shown
+    by_uuid = coe.json("cluster", "show", shown["uuid"])
+    # The health poller may update the cluster between the two calls.
+    volatile = ("health_status", "health_status_reason", "updated_at")
+    assert {k: v for k, v in by_uuid.items() if k not in volatile} == {
+        k: v for k, v in shown.items() if k not in volatile
+    }
     assert shown["name"] == "c1"
     assert shown["status"] == "CREATE_COMPLETE"
     assert shown["cluster_template_id"] == template.json()["uuid"]
@@ -468,6 +479,13 @@ def test_cluster_update(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
     assert settled["status"] == "UPDATE_COMPLETE", settled
     assert settled["node_count"] == 2
     assert len(settled["node_addresses"]) == 2
+    # --rollback is sent as PATCH /v1/clusters/c1/?rollback=True (slash before the query).
+    rollback = coe.ok("cluster", "update", "c1", "--node-count", "2", "--rollback")
+    assert (
+        "PATCH http://" in rollback.stderr and "/v1/clusters/c1/?rollback=True" in rollback.stderr
+    )
+    assert rollback.stdout == "Request to update cluster c1 has been accepted.\n"
+    assert coe.settled("c1")["status"] == "UPDATE_COMPLETE"
 
 
 @requires_route("clusters")
@@ -719,7 +737,9 @@ def test_quotas_list(coe: Coe) -> None:
 
 
 @requires_route("quotas")
-def test_quota_enforced_on_cluster_create(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+def test_quota_enforced_on_cluster_create(
+    coe: Coe, cluster: tuple[Run, dict[str, Any]], bare_template: Run
+) -> None:
     coe.quota("create", "default")
     refused = coe.fails("cluster", "create", "c2", "--cluster-template", "ct-bare")
     assert refused.message.startswith(
