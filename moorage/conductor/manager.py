@@ -19,7 +19,16 @@ from moorage import exceptions
 from moorage.certs import authority
 from moorage.conductor import certificates, specs
 from moorage.conductor.lease import LeaseHeld
-from moorage.conductor.operations import Plan, Runner, apply_result, driver_for, load, set_status
+from moorage.conductor.operations import (
+    Plan,
+    Runner,
+    apply_result,
+    clear_intent,
+    driver_for,
+    load,
+    resuming,
+    set_status,
+)
 from moorage.config import CONF
 from moorage.context import RequestContext
 from moorage.db import models
@@ -32,7 +41,7 @@ LOG = logging.getLogger(__name__)
 
 
 def _require(cluster: models.Cluster, allowed: frozenset[Status], verb: str) -> None:
-    if cluster.status not in allowed:
+    if cluster.status not in allowed and not resuming(cluster):
         raise exceptions.NotSupported(
             f'{verb} a cluster when status is "{cluster.status}" is not supported.'
         )
@@ -86,16 +95,18 @@ class ConductorManager:
 
     # --- casts ---------------------------------------------------------------------
 
-    def _cast(self, ctx: RequestContext, cluster_uuid: str, action: str, **kwargs: Any) -> None:
+    def _cast(
+        self, ctx: RequestContext, cluster_uuid: str, action: str, method: str, **kwargs: Any
+    ) -> None:
         """Run a cast; a refusal is logged and notified, never raised to nobody."""
         try:
-            self.runner.run(ctx, cluster_uuid, **kwargs)
+            self.runner.run(ctx, cluster_uuid, method=method, **kwargs)
         except exceptions.NotFound:
             LOG.info("Cluster %s is gone; %s dropped", cluster_uuid, action)
         except exceptions.MoorageError as exc:
             LOG.warning("Cluster %s: %s refused: %s", cluster_uuid, action, exc)
             if not isinstance(exc, LeaseHeld):  # refused for good: reconcile must not retry
-                _drop_intent(cluster_uuid)
+                _drop_intent(cluster_uuid, method)
             events.emit(ctx, action, "failure", {"uuid": cluster_uuid, "status_reason": str(exc)})
 
     def cluster_create(self, ctx: RequestContext, cluster_uuid: str) -> None:
@@ -115,7 +126,7 @@ class ConductorManager:
                 groups,
             )
 
-        self._cast(ctx, cluster_uuid, "create", begin=begin)
+        self._cast(ctx, cluster_uuid, "create", "cluster_create", begin=begin)
 
     def cluster_delete(self, ctx: RequestContext, cluster_uuid: str) -> None:
         def begin(session: Session, cluster: models.Cluster) -> Plan:
@@ -128,7 +139,14 @@ class ConductorManager:
             return Plan("delete", work, _forget, _failed(Status.DELETE_FAILED, groups), groups)
 
         # A delete waits for a running operation (e.g. a create) to finish first.
-        self._cast(ctx, cluster_uuid, "delete", begin=begin, wait=CONF.conductor.lease_time * 10)
+        self._cast(
+            ctx,
+            cluster_uuid,
+            "delete",
+            "cluster_delete",
+            begin=begin,
+            wait=CONF.conductor.lease_time * 10,
+        )
 
     def cluster_update(
         self,
@@ -146,7 +164,7 @@ class ConductorManager:
             except exceptions.NotSupported as exc:
                 LOG.warning("Cluster %s: update refused: %s", cluster_uuid, exc)
                 events.emit(ctx, "update", "failure", specs.notification_data(session, cluster))
-                cluster.operation = {}
+                clear_intent(cluster, "cluster_update")
                 return
             if health_status is not None:
                 cluster.health_status = health_status
@@ -154,10 +172,18 @@ class ConductorManager:
                 cluster.health_status_reason = health_status_reason
             worker = _default_worker(session, cluster)
             if node_count == worker.node_count:
-                cluster.operation = {}  # a health-only update is done here
+                clear_intent(cluster, "cluster_update")  # a health-only update is done here
                 return
             worker_uuid = worker.uuid
-        self.cluster_resize(ctx, cluster_uuid, node_count, [], worker_uuid, allowed=UPDATE_ALLOWED)
+        self.cluster_resize(
+            ctx,
+            cluster_uuid,
+            node_count,
+            [],
+            worker_uuid,
+            allowed=UPDATE_ALLOWED,
+            method="cluster_update",
+        )
 
     def cluster_resize(
         self,
@@ -167,6 +193,7 @@ class ConductorManager:
         nodes_to_remove: Sequence[str],
         nodegroup_uuid: str,
         allowed: frozenset[Status] = RESIZE_ALLOWED,
+        method: str = "cluster_resize",
     ) -> None:
         def begin(session: Session, cluster: models.Cluster) -> Plan:
             _require(cluster, allowed, "Resizing")
@@ -190,7 +217,7 @@ class ConductorManager:
                 [group.uuid],
             )
 
-        self._cast(ctx, cluster_uuid, "update", begin=begin)
+        self._cast(ctx, cluster_uuid, "update", method, begin=begin)
 
     def nodegroup_create(self, ctx: RequestContext, cluster_uuid: str, nodegroup_uuid: str) -> None:
         self._nodegroup_op(ctx, cluster_uuid, nodegroup_uuid, "create")
@@ -250,7 +277,7 @@ class ConductorManager:
 
             return Plan("update", work, done, failed, [nodegroup_uuid])
 
-        self._cast(ctx, cluster_uuid, "update", begin=begin)
+        self._cast(ctx, cluster_uuid, "update", f"nodegroup_{verb}", begin=begin)
 
     def cluster_heal(self, ctx: RequestContext, cluster_uuid: str, report: HealthReport) -> None:
         """Replace the nodes a health poll found down (label auto_healing_enabled=true)."""
@@ -271,7 +298,7 @@ class ConductorManager:
                 groups,
             )
 
-        self._cast(ctx, cluster_uuid, "update", begin=begin)
+        self._cast(ctx, cluster_uuid, "update", "cluster_heal", begin=begin)
 
     # --- calls ---------------------------------------------------------------------
 
@@ -314,7 +341,7 @@ class ConductorManager:
                 "update", work, done, _failed(Status.UPDATE_FAILED, [group.uuid]), [group.uuid]
             )
 
-        self.runner.run(ctx, cluster_uuid, begin, background=True)
+        self.runner.run(ctx, cluster_uuid, begin, method="cluster_upgrade", background=True)
 
     def rotate_ca_certificate(self, ctx: RequestContext, cluster_uuid: str) -> None:
         def begin(session: Session, cluster: models.Cluster) -> Plan:
@@ -336,7 +363,7 @@ class ConductorManager:
                 _failed(Status.UPDATE_FAILED, []),
             )
 
-        self.runner.run(ctx, cluster_uuid, begin, background=True)
+        self.runner.run(ctx, cluster_uuid, begin, method="rotate_ca_certificate", background=True)
 
     def credential_rotate(self, ctx: RequestContext, cluster_uuid: str) -> None:
         with transaction() as session:
@@ -365,11 +392,11 @@ def _require_group(group: models.NodeGroup) -> None:
         )
 
 
-def _drop_intent(cluster_uuid: str) -> None:
+def _drop_intent(cluster_uuid: str, method: str) -> None:
     with transaction() as session:
         cluster = session.scalar(select(models.Cluster).where(models.Cluster.uuid == cluster_uuid))
         if cluster is not None:
-            cluster.operation = {}
+            clear_intent(cluster, method)
 
 
 def _forget(session: Session, cluster: models.Cluster, result: ClusterResult | None) -> None:

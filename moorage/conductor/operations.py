@@ -60,6 +60,22 @@ def driver_for(session: Session, cluster: models.Cluster) -> Driver:
     return registry.get(template.server_type or "vm", template.cluster_distro, template.coe or "")
 
 
+def resuming(cluster: models.Cluster) -> bool:
+    """The recorded operation had started when its conductor died: run it again."""
+    return bool((cluster.operation or {}).get("started"))
+
+
+def clear_intent(cluster: models.Cluster, method: str) -> None:
+    """Forget the recorded request once ``method`` has dealt with it (not a newer one)."""
+    if (cluster.operation or {}).get("method") == method:
+        cluster.operation = {}
+
+
+def _mark_started(cluster: models.Cluster, method: str) -> None:
+    if (cluster.operation or {}).get("method") == method:
+        cluster.operation = {**cluster.operation, "started": True}
+
+
 class DbProgress:
     """Writes each step to the cluster's status_reason, so a person sees where it is."""
 
@@ -114,6 +130,7 @@ class Runner:
         cluster_uuid: str,
         begin: Callable[[Session, models.Cluster], Plan],
         *,
+        method: str,
         wait: float = 0.0,
         background: bool = False,
     ) -> None:
@@ -121,14 +138,17 @@ class Runner:
 
         With ``background`` (RPC calls) the work continues on a worker thread
         after this returns, so the caller gets its answer once the operation has
-        been accepted; errors of ``begin`` still reach the caller.
+        been accepted; errors of ``begin`` still reach the caller. The request
+        recorded on the row (``cluster.operation``) stays there, marked started,
+        until the outcome is written: if this conductor dies meanwhile, another
+        one's reconcile loop finds it and runs it again.
         """
         lease = Lease(cluster_uuid, self.owner, CONF.conductor.lease_time).acquire(wait)
         try:
             with transaction() as session:
                 cluster = load(session, cluster_uuid)
                 plan = begin(session, cluster)
-                cluster.operation = {}
+                _mark_started(cluster, method)
                 spec = specs.cluster_spec(session, cluster)
                 driver = driver_for(session, cluster)
                 data = specs.notification_data(session, cluster)
@@ -136,7 +156,7 @@ class Runner:
             lease.release()
             raise
         events.emit(ctx, plan.action, "pending", data)
-        job = lambda: self._work(ctx, cluster_uuid, plan, driver, spec, lease)  # noqa: E731
+        job = lambda: self._work(ctx, cluster_uuid, method, plan, driver, spec, lease)  # noqa: E731
         if background:
             self._submit(job)
         else:
@@ -146,6 +166,7 @@ class Runner:
         self,
         ctx: RequestContext,
         cluster_uuid: str,
+        method: str,
         plan: Plan,
         driver: Driver,
         spec: ClusterSpec,
@@ -161,18 +182,28 @@ class Runner:
             if error is not None:
                 failure = error
                 self._record(
-                    ctx, cluster_uuid, plan, lambda s, c: _fail(s, c, plan, failure), "failure"
+                    ctx,
+                    cluster_uuid,
+                    method,
+                    plan,
+                    lambda s, c: _fail(s, c, plan, failure),
+                    "failure",
                 )
             else:
                 self._record(
-                    ctx, cluster_uuid, plan, lambda s, c: plan.on_success(s, c, result), "success"
+                    ctx,
+                    cluster_uuid,
+                    method,
+                    plan,
+                    lambda s, c: plan.on_success(s, c, result),
+                    "success",
                 )
         finally:
             lease.release()
 
     @staticmethod
     def _record(
-        ctx: RequestContext, cluster_uuid: str, plan: Plan, outcome: Outcome, name: str
+        ctx: RequestContext, cluster_uuid: str, method: str, plan: Plan, outcome: Outcome, name: str
     ) -> None:
         data: dict[str, Any] = {"uuid": cluster_uuid, "status": Status.DELETE_COMPLETE}
         with transaction() as session:
@@ -180,6 +211,7 @@ class Runner:
                 select(models.Cluster).where(models.Cluster.uuid == cluster_uuid)
             )
             if cluster is not None:
+                clear_intent(cluster, method)
                 outcome(session, cluster)
                 session.flush()
                 if not inspect(cluster).deleted:

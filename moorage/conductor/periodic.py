@@ -12,10 +12,11 @@ import logging
 import threading
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, cast, func, or_, select
 
 from moorage import exceptions
 from moorage.conductor import specs
+from moorage.conductor.lease import Lease, try_take
 from moorage.conductor.manager import ConductorManager, overrides
 from moorage.conductor.operations import driver_for
 from moorage.config import CONF
@@ -23,7 +24,7 @@ from moorage.context import RequestContext, admin_context
 from moorage.db import models
 from moorage.db.models import utcnow
 from moorage.db.session import transaction
-from moorage.objects.status import UPDATE_ALLOWED, Health, Status
+from moorage.objects.status import IN_PROGRESS, UPDATE_ALLOWED, Health, Status
 
 LOG = logging.getLogger(__name__)
 
@@ -93,23 +94,51 @@ def _poll_one(manager: ConductorManager, uuid: str) -> None:
 
 
 def reconcile(manager: ConductorManager) -> int:
-    """Dispatch again every requested operation that no live conductor is running."""
+    """Take over every cluster that no live conductor is working on but should be.
+
+    A recorded request (``cluster.operation``) is dispatched again; an operation
+    in progress with nothing recorded cannot be resumed and is failed with a
+    reason, so that no cluster stays ``*_IN_PROGRESS``.
+    """
     now = utcnow()
     stale = now - timedelta(seconds=CONF.conductor.lease_time)
     table = models.Cluster
     with transaction() as session:
         rows = session.execute(
-            select(table.uuid, table.operation).where(
+            select(table.uuid, table.operation, table.status).where(
                 or_(table.lease_owner.is_(None), table.lease_expires_at < now),
                 func.coalesce(table.updated_at, table.created_at) < stale,  # never-updated rows too
+                or_(table.status.in_(IN_PROGRESS), func.length(cast(table.operation, String)) > 2),
             )
         ).all()
-    count = 0
-    for uuid, operation in rows:
+    for uuid, operation, status in rows:
         if operation and operation.get("method"):
             _redispatch(manager, uuid, operation)
-            count += 1
-    return count
+        elif status in IN_PROGRESS:
+            _fail_abandoned(uuid, manager.owner)
+    return len(rows)
+
+
+def _fail_abandoned(uuid: str, owner: str) -> None:
+    if not try_take(uuid, owner, CONF.conductor.lease_time):
+        return  # a conductor took it meanwhile
+    try:
+        with transaction() as session:
+            cluster = session.scalar(select(models.Cluster).where(models.Cluster.uuid == uuid))
+            if cluster is None or cluster.status not in IN_PROGRESS:
+                return
+            failed = Status(cluster.status.replace("_IN_PROGRESS", "_FAILED"))
+            reason = (
+                "The conductor running this operation stopped before it finished, and the "
+                "operation cannot be resumed; run it again."
+            )
+            LOG.warning("Cluster %s: %s abandoned, now %s", uuid, cluster.status, failed)
+            cluster.status, cluster.status_reason = failed, reason
+            for group in specs.nodegroups_of(session, uuid):
+                if group.status in IN_PROGRESS:
+                    group.status, group.status_reason = failed, reason
+    finally:
+        Lease(uuid, owner, CONF.conductor.lease_time).release()
 
 
 def _redispatch(manager: ConductorManager, uuid: str, operation: dict[str, object]) -> None:

@@ -1,0 +1,184 @@
+"""The conductor's periodic tasks: heartbeat, reconcile and take-over, health and auto-healing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from moorage.conductor import periodic
+from moorage.conductor.manager import ConductorManager
+from moorage.context import RequestContext
+from moorage.db import migrate, models, session
+from moorage.db.models import utcnow
+from moorage.db.session import transaction
+from moorage.drivers import registry
+from moorage.drivers.base import ClusterResult, ClusterSpec, HealthReport, Progress
+from moorage.objects.status import Status
+from tests.support import fake_driver
+from tests.support.factories import make_cluster
+
+CTX = RequestContext(user_id="alice", project_id="p", roles=("member",))
+
+
+class HealingDriver(fake_driver.FakeDriver):
+    """The test driver, with a health report the test sets and a heal that records calls."""
+
+    report = HealthReport("HEALTHY", {"api": "ok"})
+    healed: list[str] = []
+
+    def poll_health(self, spec: ClusterSpec) -> HealthReport:
+        return self.report
+
+    def heal_cluster(
+        self, spec: ClusterSpec, report: HealthReport, progress: Progress
+    ) -> ClusterResult:
+        self.healed.append(spec.uuid)
+        progress.step("replace node-1")
+        return self._result(spec)
+
+
+@pytest.fixture
+def manager(tmp_path: Path) -> Iterator[ConductorManager]:
+    session.configure(f"sqlite:///{tmp_path / 'conductor.sqlite'}")
+    migrate.upgrade(session.engine())
+    registry.register(fake_driver.NAME, HealingDriver)
+    HealingDriver.healed = []
+    HealingDriver.report = HealthReport("HEALTHY", {"api": "ok"})
+    conductor = ConductorManager("conductor-b", workers=2)
+    yield conductor
+    conductor.shutdown()
+    registry.unregister(fake_driver.NAME)
+    session.engine().dispose()
+
+
+def _cluster(status: Status, **columns: object) -> str:
+    with transaction() as s:
+        cluster = make_cluster(s, "p", "alice", status=status)
+        for key, value in columns.items():
+            setattr(cluster, key, value)
+        return cluster.uuid
+
+
+def _age(uuid: str, seconds: int = 3600, **values: object) -> None:
+    """Make the row look untouched for a while (its conductor is long gone)."""
+    with transaction() as s:
+        s.execute(
+            update(models.Cluster)
+            .where(models.Cluster.uuid == uuid)
+            .values(updated_at=utcnow() - timedelta(seconds=seconds), **values)
+        )
+
+
+def _row(uuid: str) -> models.Cluster | None:
+    with transaction() as s:
+        return s.scalar(select(models.Cluster).where(models.Cluster.uuid == uuid))
+
+
+def test_heartbeat_counts(manager: ConductorManager) -> None:
+    periodic.heartbeat("host-x")
+    periodic.heartbeat("host-x")
+    with transaction() as s:
+        row = s.scalars(select(models.MagnumService)).one()
+        assert (row.host, row.binary, row.report_count) == ("host-x", "magnum-conductor", 2)
+        assert row.last_seen_up is not None
+
+
+def test_a_lost_cast_is_dispatched_again(manager: ConductorManager) -> None:
+    uuid = _cluster(Status.CREATE_IN_PROGRESS, ca_cert_ref=None, magnum_cert_ref=None)
+    _age(
+        uuid,
+        operation={
+            "method": "cluster_create",
+            "kwargs": {"cluster_uuid": uuid},
+            "context": CTX.to_dict(),
+        },
+    )
+    assert periodic.reconcile(manager) == 1
+    row = _row(uuid)
+    assert row is not None and row.status == Status.CREATE_COMPLETE
+    assert row.operation == {} and row.api_address is not None and row.ca_cert_ref is not None
+
+
+def test_an_operation_whose_conductor_died_is_resumed(manager: ConductorManager) -> None:
+    uuid = _cluster(Status.UPDATE_IN_PROGRESS)
+    with transaction() as s:
+        worker = s.scalar(
+            select(models.NodeGroup).where(
+                models.NodeGroup.cluster_id == uuid, models.NodeGroup.role == "worker"
+            )
+        )
+        assert worker is not None
+        worker_uuid = worker.uuid
+    kwargs = {
+        "cluster_uuid": uuid,
+        "node_count": 3,
+        "nodes_to_remove": [],
+        "nodegroup_uuid": worker_uuid,
+    }
+    _age(
+        uuid,
+        operation={
+            "method": "cluster_resize",
+            "kwargs": kwargs,
+            "context": CTX.to_dict(),
+            "started": True,
+        },
+        lease_owner="conductor-a:dead",
+        lease_expires_at=utcnow() - timedelta(seconds=1),
+    )
+    periodic.reconcile(manager)
+    row = _row(uuid)
+    assert row is not None and (row.status, row.operation, row.lease_owner) == (
+        Status.UPDATE_COMPLETE,
+        {},
+        None,
+    )
+    assert ("resize default-worker", uuid) in HealingDriver.calls
+
+
+def test_a_live_lease_is_left_alone(manager: ConductorManager) -> None:
+    uuid = _cluster(Status.CREATE_IN_PROGRESS)
+    _age(
+        uuid,
+        operation={
+            "method": "cluster_create",
+            "kwargs": {"cluster_uuid": uuid},
+            "context": CTX.to_dict(),
+        },
+        lease_owner="conductor-a:alive",
+        lease_expires_at=utcnow() + timedelta(seconds=60),
+    )
+    assert periodic.reconcile(manager) == 0
+    row = _row(uuid)
+    assert row is not None and row.status == Status.CREATE_IN_PROGRESS
+
+
+def test_an_unresumable_operation_is_failed_with_a_reason(manager: ConductorManager) -> None:
+    uuid = _cluster(Status.UPDATE_IN_PROGRESS)
+    _age(uuid)
+    periodic.reconcile(manager)
+    row = _row(uuid)
+    assert row is not None and row.status == Status.UPDATE_FAILED
+    assert "stopped before it finished" in (row.status_reason or "")
+    assert row.lease_owner is None
+
+
+def test_health_is_written_and_a_node_that_stays_down_is_healed(manager: ConductorManager) -> None:
+    plain = _cluster(Status.CREATE_COMPLETE)
+    healing = _cluster(Status.CREATE_COMPLETE, labels={"auto_healing_enabled": "true"})
+    HealingDriver.report = HealthReport("UNHEALTHY", {"api": "ok", "node-1.Ready": "False"})
+    periodic.poll_health(manager)
+    assert HealingDriver.healed == []  # down once could be a restart
+    row = _row(healing)
+    assert row is not None and row.health_status == "UNHEALTHY"
+    assert row.health_status_reason == {"api": "ok", "node-1.Ready": "False"}
+    periodic.poll_health(manager)
+    assert HealingDriver.healed == [healing]
+    row = _row(healing)
+    assert row is not None and row.status == Status.UPDATE_COMPLETE
+    other = _row(plain)
+    assert other is not None and other.status == Status.CREATE_COMPLETE
