@@ -17,7 +17,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import docker
 import pytest
@@ -273,6 +273,7 @@ class TestLifecycle:
         addresses = [a for group in cluster.result.node_addresses.values() for a in group]
         for ip in addresses:  # no registry: load the image into every node
             image.copy_image(docker_host, cluster.node_client(ip), workload_image)
+        published: dict[Any, Any] = {WEB_PORT: (80, "tcp", "host")}  # (the stubs want str keys)
         cluster.client.services.create(
             workload_image,
             command=[
@@ -284,10 +285,7 @@ class TestLifecycle:
             mode=ServiceMode("replicated", replicas=3),
             maxreplicas=1,
             # no IPVS here: no routing mesh, so host-mode ports and DNS round robin
-            endpoint_spec=EndpointSpec(
-                mode="dnsrr",
-                ports={WEB_PORT: (80, "tcp", "host")},  # type: ignore[dict-item]  # stubs: str keys
-            ),
+            endpoint_spec=EndpointSpec(mode="dnsrr", ports=published),
             stop_grace_period=1_000_000_000,
         )
         for ip in addresses:  # the node addresses, on the cluster network the host reaches
