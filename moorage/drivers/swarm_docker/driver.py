@@ -36,6 +36,11 @@ LOG = logging.getLogger(__name__)
 MASTER_SIZES = (1, 3, 5)
 
 
+def _node_names(spec: ClusterSpec, group: NodeGroupSpec) -> set[str]:
+    with Session(spec, need_tls=False) as session:
+        return {n.name for n in session.nodes(group.name)}
+
+
 class SwarmDockerDriver(Driver):
     """swarm-mode on the ``docker`` provider (templates: server_type vm, os debian)."""
 
@@ -115,6 +120,24 @@ class SwarmDockerDriver(Driver):
     def rotate_ca_certificate(self, spec: ClusterSpec, progress: Progress) -> None:
         with Session(spec) as session:
             rolling.rotate_ca(session, progress)
+
+    def heal_cluster(
+        self, spec: ClusterSpec, report: HealthReport, progress: Progress
+    ) -> ClusterResult:
+        """Stopped nodes are started again, workers that are not Ready are replaced and
+        missing nodes recreated: a resize of every group to its own size. Managers are
+        never replaced here (that could cost the quorum); a stopped one is restarted."""
+        down = {
+            key[: -len(".Ready")]
+            for key, value in report.reason.items()
+            if key.endswith(".Ready") and value == "False"
+        }
+        outcome = ClusterResult()
+        for group in sorted(spec.nodegroups, key=lambda g: not layout.is_manager(g)):
+            victims = [] if layout.is_manager(group) else sorted(down & _node_names(spec, group))
+            progress.step(f"healing {group.name}")
+            outcome = self.resize_nodegroup(spec, group, group.node_count, victims, progress)
+        return outcome
 
     def poll_health(self, spec: ClusterSpec) -> HealthReport | None:
         try:
