@@ -49,12 +49,22 @@ COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
         "prints `Request to create cluster template <name> accepted`; nulls for options "
         "not given are accepted",
     ),
-    ("coe cluster template list", ("test_template_list",), "`--fields`, `--limit`, sorting"),
+    (
+        "coe cluster template list",
+        ("test_template_list", "test_basic_paging"),
+        "`--fields`, `--limit`, sorting; the client follows `next` past `[api] max_limit`",
+    ),
     ("coe cluster template show", ("test_template_show",), "by name and uuid; 404 title"),
     (
         "coe cluster template update",
-        ("test_template_update", "test_template_update_refused", "test_template_delete_in_use"),
-        "named options (rename, labels, tags, public); refused while a cluster uses it",
+        (
+            "test_template_update",
+            "test_template_update_refused",
+            "test_template_delete_in_use",
+            "test_basic_publishing_is_for_admins",
+        ),
+        "named options (rename, labels, tags, public); refused while a cluster uses it; "
+        "`--public` is for admins",
     ),
     (
         "coe cluster template delete",
@@ -67,14 +77,22 @@ COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
         "prints `Request to create cluster <uuid> accepted`; a template without a master "
         "flavor is refused (`Unable to find flavor None`, as Magnum with boot volume size 0)",
     ),
-    ("coe cluster list", ("test_cluster_list_empty", "test_cluster_list"), ""),
+    (
+        "coe cluster list",
+        ("test_cluster_list_empty", "test_cluster_list"),
+        "`--limit`, `--sort-key` (unknown key: 400)",
+    ),
     ("coe cluster show", ("test_cluster_show",), "shows `cluster_id` (microversion 1.13+)"),
     (
         "coe cluster update",
-        ("test_cluster_update", "test_cluster_update_refused"),
+        ("test_cluster_update", "test_cluster_update_refused", "test_basic_admin_scope"),
         "`--node-count`, `--rollback` (`?rollback=True` after a slash); other fields refused",
     ),
-    ("coe cluster resize", ("test_cluster_resize",), ""),
+    (
+        "coe cluster resize",
+        ("test_cluster_resize", "test_cluster_resize_nodegroup", "test_basic_admin_scope"),
+        "`--nodegroup`; allowed range; master refused by the driver; no admin cross-project",
+    ),
     ("coe cluster upgrade", ("test_cluster_upgrade",), ""),
     (
         "coe cluster config",
@@ -86,10 +104,18 @@ COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
         ("test_cluster_delete", "test_basic_cluster_is_private"),
         "polls until 404",
     ),
-    ("coe nodegroup create", ("test_nodegroup_create",), ""),
+    (
+        "coe nodegroup create",
+        ("test_nodegroup_create", "test_basic_admin_scope"),
+        "`--node-labels`, `--node-taints`; duplicate name and count rules (409)",
+    ),
     ("coe nodegroup list", ("test_nodegroup_list",), "`--role`"),
     ("coe nodegroup show", ("test_nodegroup_show",), ""),
-    ("coe nodegroup update", ("test_nodegroup_update",), "`--min-nodes`, `--max-nodes`"),
+    (
+        "coe nodegroup update",
+        ("test_nodegroup_update",),
+        "`--min-nodes`, `--max-nodes`, `--node-labels`/`--node-taints` (Python-literal strings)",
+    ),
     ("coe nodegroup delete", ("test_nodegroup_delete",), "default nodegroups refused"),
     ("coe ca show", ("test_ca_show", "test_basic_ca_is_private"), ""),
     ("coe ca sign", ("test_ca_sign",), "signed by the cluster CA; bad CSR refused"),

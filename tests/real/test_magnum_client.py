@@ -416,6 +416,10 @@ def test_cluster_create_refused(coe: Coe, template: Run, bare_template: Run) -> 
     # ct-bare has no master flavor: the root-disk rule looks up flavor "None" (api.md 7.1).
     no_flavor = coe.fails("cluster", "create", "cx", "--cluster-template", "ct-bare")
     assert no_flavor.message.startswith("Unable to find flavor None (HTTP 400)")
+    keypair = coe.fails(
+        "cluster", "create", "cx", "--cluster-template", "ct-main", "--keypair", "k9"
+    )
+    assert keypair.message.startswith("Unable to find keypair k9 (HTTP 404)")
     three = coe.fails(
         "cluster", "create", "cx", "--cluster-template", "ct-main", "--master-count", "3"
     )
@@ -469,6 +473,10 @@ def test_cluster_list(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
     ]
     assert rows[0]["health_status"] in (None, "HEALTHY")
     assert coe.json("cluster", "list", "--limit", "1", "--sort-key", "name") == rows
+    bad = coe.fails("cluster", "list", "--sort-key", "nope")
+    assert bad.message.startswith(
+        'The sort_key value "nope" is an invalid field for sorting (HTTP 400)'
+    )
 
 
 @requires_route("clusters")
@@ -538,6 +546,7 @@ def test_nodegroup_create(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None
     run = coe.ok(
         "nodegroup", "create", "c1", "ng-extra", "--node-count", "2", "--min-nodes", "1",
         "--max-nodes", "4", "--flavor", "m1.tiny", "--labels", "pool=extra",
+        "--node-labels", "disk=ssd,zone=a", "--node-taints", "gpu=yes:NoSchedule,spot:NoExecute",
     )  # fmt: skip
     match = re.fullmatch(r"Request to create nodegroup (\S+) accepted\n", run.stdout)
     assert match and UUID.fullmatch(match[1]), run.evidence
@@ -548,6 +557,15 @@ def test_nodegroup_create(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None
     assert shown["uuid"] == match[1]
     assert shown["status"] == "CREATE_COMPLETE", shown
     assert coe.settled("c1")["node_count"] == 3  # 1 default worker + 2
+    again = coe.fails("nodegroup", "create", "c1", "ng-extra")
+    assert again.message.startswith(
+        "A node group with name ng-extra already exists in the cluster c1 (HTTP 409)"
+    )
+    small = coe.fails("nodegroup", "create", "c1", "ng-small", "--min-nodes", "3")
+    assert small.message.startswith(
+        "min_node_count for ng-small is invalid (min_node_count (3) should be less or equal "
+        "to node_count (1)) (HTTP 409)"
+    )
 
 
 @requires_route("nodegroups")
@@ -574,6 +592,11 @@ def test_nodegroup_show(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
     assert (shown["min_node_count"], shown["node_count"], shown["max_node_count"]) == (1, 2, 4)
     assert shown["is_default"] is False
     assert shown["labels"]["pool"] == "extra"
+    assert shown["node_labels"] == {"disk": "ssd", "zone": "a"}
+    assert shown["node_taints"] == [
+        {"key": "gpu", "value": "yes", "effect": "NoSchedule"},
+        {"key": "spot", "value": "", "effect": "NoExecute"},
+    ]
     assert len(shown["node_addresses"]) == 2
     assert coe.json("nodegroup", "show", "c1", shown["uuid"]) == shown
     worker = coe.json("nodegroup", "show", "c1", "default-worker")
@@ -588,10 +611,36 @@ def test_nodegroup_update(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None
     assert run.stdout == "Request to update nodegroup ng-extra has been accepted.\n"
     shown = coe.json("nodegroup", "show", "c1", "ng-extra")
     assert (shown["min_node_count"], shown["max_node_count"]) == (0, 5)
+    # Node labels and taints go out as the Python repr of a dict/list (a string).
+    coe.ok(
+        "nodegroup", "update", "c1", "ng-extra", "--node-labels", "disk=hdd", "--node-taints", ""
+    )
+    shown = coe.poll(
+        ("nodegroup", "show", "c1", "ng-extra", "-f", "json"),
+        lambda r: r.rc == 0 and not r.json()["status"].endswith("_IN_PROGRESS"),
+    ).json()
+    assert (shown["node_labels"], shown["node_taints"]) == ({"disk": "hdd"}, [])
     bad = coe.fails("nodegroup", "update", "c1", "ng-extra", "--max-nodes", "1")
     assert bad.message.startswith(
         "max_node_count for ng-extra is invalid (node_count (2) should be less or equal "
         "to max_node_count (1)) (HTTP 409)"
+    )
+
+
+@requires_route("nodegroups")
+def test_cluster_resize_nodegroup(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    run = coe.ok("cluster", "resize", "c1", "3", "--nodegroup", "ng-extra")
+    assert run.stdout == "Request to resize cluster c1 has been accepted.\n"
+    assert coe.settled("c1")["node_count"] == 4  # 1 default worker + 3
+    assert coe.json("nodegroup", "show", "c1", "ng-extra")["node_count"] == 3
+    wide = coe.fails("cluster", "resize", "c1", "9", "--nodegroup", "ng-extra")
+    assert wide.message.startswith(
+        "Resizing ng-extra outside the allowed range: min_node_count = 0, max_node_count = 5 "
+        "(HTTP 400)"
+    )
+    master = coe.fails("cluster", "resize", "c1", "3", "--nodegroup", "default-master")
+    assert master.message.startswith(
+        "Resizing the master nodegroup is not supported by this driver (HTTP 400)"
     )
 
 
@@ -779,6 +828,7 @@ def test_cluster_delete(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
 
 # --- http_basic: two projects and an admin ----------------------------------------
 
+PAGE = 2
 USERS = {
     "alice": ("alice-secret", "project-a", "member"),
     "bob": ("bob-secret", "project-b", "member"),
@@ -803,9 +853,11 @@ def basic_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
             for name, (_, project, role) in USERS.items()
         )
     )
+    # A small page size makes the client follow `next` links (test_basic_paging).
     config = (
         "auth_strategy = http_basic\n"
         f"[http_basic]\nauth_file = {htpasswd}\nprojects_file = {users}\n"
+        f"[api]\nmax_limit = {PAGE}\n"
     )
     with serve(tmp, extra_config=config) as server:
         yield server
@@ -861,8 +913,9 @@ def test_basic_wrong_password(openstack_cli: Path, basic_server: LiveServer) -> 
 def test_basic_template_is_private(alice: Coe, bob: Coe) -> None:
     made = alice.json("cluster", "template", "create", "ct-private", *TEMPLATE)
     assert made["project_id"] == "project-a"
-    assert "ct-private" in [r["name"] for r in alice.json("cluster", "template", "list")]
-    assert "ct-private" not in [r["name"] for r in bob.json("cluster", "template", "list")]
+    for user, visible in ((alice, True), (bob, False)):
+        listed = user.json("cluster", "template", "list", "--limit", "100")
+        assert ("ct-private" in [r["name"] for r in listed]) is visible
     for ident in ("ct-private", made["uuid"]):
         run = bob.fails("cluster", "template", "show", ident)
         # The client prints errors[0].title of Moorage's error body.
@@ -928,3 +981,51 @@ def test_basic_quotas_are_for_admins(alice: Coe, root: Coe) -> None:
     assert own.properties()["hard_limit"] == "7"
     other = alice.quota("show", "project-b", ok=False)
     assert other.message.startswith("Not authorized (HTTP 403)")
+    listed = alice.fails("quotas", "list")
+    assert listed.message.startswith(
+        "Policy doesn't allow quota:get_all to be performed (HTTP 403)"
+    )
+
+
+def test_basic_publishing_is_for_admins(alice: Coe, root: Coe) -> None:
+    run = alice.fails("cluster", "template", "create", "ct-pub", *TEMPLATE, "--public")
+    assert run.message.startswith(
+        "Not authorized to set public or hidden flag for cluster template (HTTP 403)"
+    )
+    made = root.json("cluster", "template", "create", "ct-pub", *TEMPLATE, "--public")
+    assert made["public"] is True
+    listed = alice.json("cluster", "template", "list", "--limit", "100")
+    assert "ct-pub" in [r["name"] for r in listed]
+    edit = alice.fails("cluster", "template", "update", "ct-pub", "--name", "mine")
+    assert edit.message.startswith("Policy doesn't allow clustertemplate:update to be performed")
+
+
+@requires_route("cluster_actions")
+def test_basic_admin_scope(root: Coe, alice_cluster: dict[str, Any]) -> None:
+    """Admins reach other projects' clusters for show/update/upgrade, not resize,
+    certificates or nodegroups (api.md 7.3)."""
+    uuid = alice_cluster["uuid"]
+    for args, ident in (
+        (("nodegroup", "create", "alice-c1", "ng-root"), "alice-c1"),
+        (("cluster", "resize", "alice-c1", "2"), uuid),
+        (("ca", "show", "alice-c1"), uuid),
+    ):
+        run = root.fails(*args)
+        assert run.message.startswith(f"Cluster {ident} could not be found (HTTP 404)")
+    run = root.ok("cluster", "update", "alice-c1", "--node-count", "2")
+    assert run.stdout == "Request to update cluster alice-c1 has been accepted.\n"
+    settled = root.settled(uuid)
+    assert (settled["status"], settled["node_count"]) == ("UPDATE_COMPLETE", 2)
+
+
+def test_basic_paging(root: Coe) -> None:
+    """With ``[api] max_limit = 2`` the client follows ``next`` until it has --limit items."""
+    for name in ("ct-r1", "ct-r2", "ct-r3"):
+        root.ok("cluster", "template", "create", name, *TEMPLATE)
+    one_page = root.json("cluster", "template", "list")
+    assert len(one_page) == PAGE
+    every = root.json("cluster", "template", "list", "--limit", "100", "--sort-key", "name")
+    names = [r["name"] for r in every]
+    assert len(names) >= 3 + PAGE and names == sorted(names)
+    three = root.json("cluster", "template", "list", "--limit", "3", "--sort-key", "name")
+    assert [r["name"] for r in three] == names[:3]
