@@ -25,6 +25,8 @@ STATUS_BY_FAMILY: tuple[tuple[type[exceptions.MoorageError], int], ...] = (
     (exceptions.Conflict, 409),
     (exceptions.UnsupportedMediaType, 415),
     (exceptions.NotImplementedFeature, 501),
+    # The provider (Docker) failed a synchronous operation: the message says how.
+    (exceptions.DriverError, 502),
     (exceptions.ServiceUnavailable, 503),
 )
 

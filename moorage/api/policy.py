@@ -45,6 +45,7 @@ def _resource_rules() -> dict[str, str]:
         {
             "cluster:resize": MEMBER,
             "cluster:upgrade": MEMBER,
+            "cluster:load_image": MEMBER,
             "cluster:upgrade_all_projects": ADMIN,
             "cluster:update_health_status": "rule:admin_or_project_member_user",
             "clustertemplate:publish": ADMIN,

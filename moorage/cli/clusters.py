@@ -111,6 +111,16 @@ def upgrade(rt: Runtime) -> int:
     )
 
 
+def load_image(rt: Runtime) -> int:
+    """Copy a local image into every node of the cluster (no registry is reachable)."""
+    cluster = rt.client.get(f"{PATH}/{rt.args.cluster}")
+    answer = rt.client.post(
+        f"{PATH}/{cluster['uuid']}/actions/load_image", {"image": rt.args.image}
+    )
+    rt.out.accepted(f"Image {rt.args.image} loaded into {', '.join(answer['nodes'])}.", answer)
+    return 0
+
+
 def register(sub: Any) -> None:
     verbs = options.group(sub, "cluster", "Clusters: create, change, inspect and reach them.")
 
@@ -172,5 +182,11 @@ def register(sub: Any) -> None:
     p.add_argument("--max-batch-size", type=int, default=1, help="Nodes upgraded at once.")
     p.add_argument("--nodegroup", help="Node group (default: the default worker group).")
     options.add_wait(p)
+
+    p = options.command(
+        verbs, "load-image", load_image, "Copy a local Docker image into every node."
+    )
+    p.add_argument("cluster", help="Name or uuid.")
+    p.add_argument("image", help="Image on the Docker engine of the Moorage conductor.")
 
     clusterconfig.register(verbs)

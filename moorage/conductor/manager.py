@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from moorage import exceptions
 from moorage.certs import authority
 from moorage.conductor import certificates, specs
-from moorage.conductor.lease import LeaseHeld
+from moorage.conductor.lease import Lease, LeaseHeld
 from moorage.conductor.operations import (
     Plan,
     Runner,
@@ -373,6 +373,23 @@ class ConductorManager:
             spec = specs.cluster_spec(session, cluster)
         driver.rotate_credential(spec)
 
+    def cluster_load_image(self, ctx: RequestContext, cluster_uuid: str, image: str) -> list[str]:
+        """Copy a local image into every node, under the cluster's lease (no node comes or
+        goes meanwhile). Synchronous: the caller learns which nodes have it, or why not.
+        The status does not move; nodes added later do not get it (load it again)."""
+        lease = Lease(cluster_uuid, self.owner, CONF.conductor.lease_time).acquire(
+            wait=CONF.conductor.lease_time
+        )
+        try:
+            with transaction() as session:
+                cluster = load(session, cluster_uuid)
+                _require(cluster, UPDATE_ALLOWED, "Loading an image into")
+                driver = driver_for(session, cluster)
+                spec = specs.cluster_spec(session, cluster)
+            return driver.load_image(spec, image, _LogProgress(cluster_uuid))
+        finally:
+            lease.release()
+
     def get_ca_certificate(self, ctx: RequestContext, cluster_uuid: str) -> str:
         with transaction() as session:
             return certificates.ca_pem(session, load(session, cluster_uuid))
@@ -383,6 +400,16 @@ class ConductorManager:
             ca = certificates.ca(session, cluster)
             issuer = certificates.issuer_name(cluster)
         return authority.sign_csr(ca, csr, issuer)
+
+
+class _LogProgress:
+    """Steps of an operation that does not move the cluster's status go to the log."""
+
+    def __init__(self, cluster_uuid: str) -> None:
+        self.cluster_uuid = cluster_uuid
+
+    def step(self, name: str) -> None:
+        LOG.info("Cluster %s: %s", self.cluster_uuid, name)
 
 
 def _require_group(group: models.NodeGroup) -> None:

@@ -190,6 +190,10 @@ class Driver(abc.ABC):
     def rotate_credential(self, spec: ClusterSpec) -> None:
         raise exceptions.NotSupported("Credential rotation is not supported by driver.")
 
+    def load_image(self, spec: ClusterSpec, image: str, progress: Progress) -> list[str]:
+        """Copy a local image into every node (no registry is reachable); returns the nodes."""
+        raise exceptions.NotSupported("Loading images is not supported by this driver.")
+
     def heal_cluster(
         self, spec: ClusterSpec, report: HealthReport, progress: Progress
     ) -> ClusterResult:

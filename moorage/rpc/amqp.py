@@ -45,6 +45,7 @@ CONDUCTOR_METHODS = (
     "sign_certificate",
     "rotate_ca_certificate",
     "credential_rotate",
+    "cluster_load_image",
 )
 
 # What a broker that is down or refuses us raises, from the library or below it.

@@ -117,3 +117,10 @@ def rotate_ca_certificate(ctx: RequestContext, cluster_uuid: str) -> None:
 
 def credential_rotate(ctx: RequestContext, cluster_uuid: str) -> None:
     transport().call(ctx, "credential_rotate", cluster_uuid=cluster_uuid)
+
+
+def cluster_load_image(ctx: RequestContext, cluster_uuid: str, image: str) -> list[str]:
+    nodes: list[str] = transport().call(
+        ctx, "cluster_load_image", cluster_uuid=cluster_uuid, image=image
+    )
+    return nodes

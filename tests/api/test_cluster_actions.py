@@ -346,3 +346,48 @@ def test_admin_upgrades_across_projects(alice: Api, admin: Api) -> None:
             },
         )
     ]
+
+
+def load_path(uuid: str) -> str:
+    return f"/v1/clusters/{uuid}/actions/load_image"
+
+
+def test_load_image_copies_into_every_node(alice: Api) -> None:
+    cluster = running_cluster(alice, node_count=2)
+    response = alice.post(load_path(cluster["name"]), {"image": "busybox:latest"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["uuid"] == cluster["uuid"] and body["image"] == "busybox:latest"
+    assert len(body["nodes"]) == 3
+    assert ("load busybox:latest", cluster["uuid"]) in FakeDriver.calls
+    shown = alice.get(f"/v1/clusters/{cluster['uuid']}").json()
+    assert shown["status"] == "CREATE_COMPLETE"  # loading an image does not move the status
+
+
+def test_load_image_refusals(alice: Api, bob: Api, as_user: Any) -> None:
+    cluster = running_cluster(alice)
+    uuid = cluster["uuid"]
+    assert_error(
+        alice.post(load_path(uuid), {"image": "missing:latest"}),
+        400,
+        "Image missing:latest is not on the conductor's Docker engine.",
+    )
+    assert_error(
+        alice.post(load_path(uuid), {}),
+        400,
+        "Invalid input for field/attribute image. Value: 'None'. Mandatory field missing.",
+    )
+    assert_error(
+        bob.post(load_path(uuid), {"image": "x"}), 404, f"Cluster {uuid} could not be found."
+    )
+    assert_error(
+        as_user("ann").post(load_path(uuid), {"image": "x"}),
+        403,
+        "Policy doesn't allow cluster:load_image to be performed.",
+    )
+    set_columns(models.Cluster, uuid, status="UPDATE_IN_PROGRESS")
+    assert_error(
+        alice.post(load_path(uuid), {"image": "x"}),
+        400,
+        'Loading an image into a cluster when status is "UPDATE_IN_PROGRESS" is not supported.',
+    )

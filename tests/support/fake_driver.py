@@ -90,5 +90,11 @@ class FakeDriver(Driver):
     def rotate_ca_certificate(self, spec: ClusterSpec, progress: Progress) -> None:
         self._step(progress, spec, "rotate ca")
 
+    def load_image(self, spec: ClusterSpec, image: str, progress: Progress) -> list[str]:
+        if image == "missing:latest":
+            raise exceptions.Invalid(f"Image {image} is not on the conductor's Docker engine.")
+        self._step(progress, spec, f"load {image}")
+        return [f"{spec.name}-{g.name}-{n}" for g in spec.nodegroups for n in range(g.node_count)]
+
     def poll_health(self, spec: ClusterSpec) -> HealthReport:
         return HealthReport("HEALTHY", {"api": "ok"})

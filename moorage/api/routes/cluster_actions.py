@@ -1,4 +1,9 @@
-"""``/v1/clusters/{ident}/actions``: resize (from 1.7) and upgrade (from 1.8)."""
+"""``/v1/clusters/{ident}/actions``: resize (from 1.7), upgrade (from 1.8), load_image.
+
+``load_image`` is Moorage's own action (Magnum has none): with no registry
+reachable, images reach a cluster's nodes by being copied from the conductor's
+Docker engine.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ RESIZE_SCHEMA: Schema = {
     "nodes_to_remove": Field(StrList()),
     "nodegroup": Field(Str(1, 255)),
 }
+LOAD_IMAGE_SCHEMA: Schema = {"image": Field(Str(1, 255), mandatory=True)}
 UPGRADE_SCHEMA: Schema = {
     "cluster_template": Field(Str(1, 255)),
     "max_batch_size": Field(Int(1)),
@@ -116,3 +122,20 @@ async def upgrade(
         ctx, cluster_uuid, template.uuid, values.get("max_batch_size") or 1, group_uuid
     )
     return {"uuid": cluster_uuid}
+
+
+@router.post(
+    "/clusters/{ident}/actions/load_image",
+    summary="Copy an image from the conductor's Docker engine into every node (Moorage)",
+    openapi_extra=json_body(json_schema(LOAD_IMAGE_SCHEMA)),
+)
+async def load_image(
+    request: Request, ident: str, ctx: RequestContext = Depends(context_from)
+) -> dict[str, Any]:
+    values = parse_body("cluster_load_image_req", await read_json(request), LOAD_IMAGE_SCHEMA)
+    with transaction() as session:
+        row = clusters.lookup(session, ctx, ident)
+        policy.authorize(ctx, "cluster:load_image", clusters.target(row))
+        cluster_uuid = row.uuid
+    nodes = rpc_api.cluster_load_image(ctx, cluster_uuid, values["image"])
+    return {"uuid": cluster_uuid, "image": values["image"], "nodes": nodes}

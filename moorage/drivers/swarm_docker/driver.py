@@ -27,7 +27,7 @@ from moorage.drivers.base import (
     Provides,
     TemplateSpec,
 )
-from moorage.drivers.docker import network, node
+from moorage.drivers.docker import network, node, transfer
 from moorage.drivers.swarm_docker import health, layout, membership, provision, result, rolling
 from moorage.drivers.swarm_docker.session import Session
 from moorage.exceptions import DriverError
@@ -120,6 +120,12 @@ class SwarmDockerDriver(Driver):
     def rotate_ca_certificate(self, spec: ClusterSpec, progress: Progress) -> None:
         with Session(spec) as session:
             rolling.rotate_ca(session, progress)
+
+    def load_image(self, spec: ClusterSpec, image: str, progress: Progress) -> list[str]:
+        with Session(spec, need_tls=False) as session:
+            names = [n.name for n in session.nodes() if n.state == "running"]
+            transfer.load_into(session.host, image, names, progress.step)
+            return names
 
     def heal_cluster(
         self, spec: ClusterSpec, report: HealthReport, progress: Progress
