@@ -40,6 +40,11 @@ COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
         "a wrong password prints the 401 title",
     ),
     (
+        "--os-container-infra-api-version X.Y",
+        ("test_microversion_option", "test_cluster_show"),
+        "default `1` sends `latest`; 1.12 shows `stack_id`; routes below their version: 406",
+    ),
+    (
         "coe cluster template create",
         (
             "test_template_create",

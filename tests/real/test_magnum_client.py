@@ -15,6 +15,7 @@ run in file order (template, then cluster, then what needs a cluster).
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -105,15 +106,19 @@ class Run:
         """A ``Property | Value`` table (``print_dict``) as a dict."""
         return {row["Property"]: row["Value"] for row in self.table()}
 
-    def response_title(self) -> str:
-        """``errors[0].title`` of the last error body the server sent."""
+    def response(self) -> Any:
+        """The last JSON body the server sent (logged by --debug)."""
         bodies = [
             line.removeprefix("RESP BODY: ")
             for line in self.stderr.splitlines()
             if line.startswith("RESP BODY: {")
         ]
         assert bodies, self.evidence
-        return str(json.loads(bodies[-1])["errors"][0]["title"])
+        return json.loads(bodies[-1])
+
+    def response_title(self) -> str:
+        """``errors[0].title`` of the last error body the server sent."""
+        return str(self.response()["errors"][0]["title"])
 
 
 class Coe:
@@ -126,6 +131,12 @@ class Coe:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
         # `coe cluster config` of a swarm cluster reads $SHELL to pick export/setenv.
         self.env["SHELL"] = "/bin/bash"
+
+    def at(self, version: str) -> Coe:
+        """The same user asking for microversion ``version`` instead of ``latest``."""
+        other = copy.copy(self)
+        other.prefix = [*self.prefix, "--os-container-infra-api-version", version]
+        return other
 
     def run(self, *args: str) -> Run:
         argv = [*self.prefix, "coe", *args]
@@ -453,6 +464,11 @@ def test_cluster_show(coe: Coe, cluster: tuple[Run, dict[str, Any]], template: R
     assert len(shown["master_addresses"]) == 1
     assert len(shown["node_addresses"]) == 1
     assert shown["project_id"] == "default"
+    # Microversion 1.12 still calls the driver's id stack_id (cluster_id from 1.13).
+    old = coe.at("1.12").ok("cluster", "show", "c1")
+    assert "container-infra 1.12" in old.stderr
+    assert old.response()["stack_id"] == shown["cluster_id"]
+    assert "cluster_id" not in old.response()
     missing = coe.fails("cluster", "show", "no-such-cluster")
     assert missing.message.startswith("Cluster no-such-cluster could not be found (HTTP 404)")
 
@@ -483,6 +499,7 @@ def test_cluster_list(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
 def test_cluster_update(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
     run = coe.ok("cluster", "update", "c1", "--node-count", "2")
     assert run.stdout == "Request to update cluster c1 has been accepted.\n"
+    assert run.response() == {"uuid": cluster[1]["uuid"]}
     settled = coe.settled("c1")
     assert settled["status"] == "UPDATE_COMPLETE", settled
     assert settled["node_count"] == 2
@@ -507,6 +524,7 @@ def test_cluster_update_refused(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -
 def test_cluster_resize(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
     run = coe.ok("cluster", "resize", "c1", "1")
     assert run.stdout == "Request to resize cluster c1 has been accepted.\n"
+    assert run.response() == {"uuid": cluster[1]["uuid"]}
     settled = coe.settled("c1")
     assert settled["status"] == "UPDATE_COMPLETE", settled
     assert settled["node_count"] == 1
@@ -533,6 +551,7 @@ def test_cluster_upgrade(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
     )  # fmt: skip
     run = coe.ok("cluster", "upgrade", "c1", "ct-next")
     assert run.stdout == "Request to upgrade cluster c1 has been accepted.\n"
+    assert run.response() == {"uuid": cluster[1]["uuid"]}
     settled = coe.settled("c1")
     assert settled["status"] == "UPDATE_COMPLETE", settled
     assert settled["cluster_template_id"] == target["uuid"]
@@ -810,6 +829,27 @@ def test_quotas_delete(coe: Coe) -> None:
     ), again.evidence
     shown = coe.quota("show", "proj-q")
     assert shown.properties()["hard_limit"] == "20"
+
+
+# --- microversions (noauth) -------------------------------------------------------
+
+
+@requires_route("nodegroups")
+def test_microversion_option(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    """``--os-container-infra-api-version X.Y`` is sent as is (``1`` sends ``latest``)."""
+    assert "container-infra latest" in coe.ok("cluster", "list").stderr
+    below = coe.at("1.8").fails("nodegroup", "list", "c1")
+    assert "container-infra 1.8" in below.stderr
+    assert below.message.startswith("Not Acceptable (HTTP 406)")
+    assert [r["name"] for r in coe.at("1.9").json("nodegroup", "list", "c1")][:2] == [
+        "default-master",
+        "default-worker",
+    ]
+    unknown = coe.at("1.99").fails("cluster", "list")
+    assert unknown.message.startswith("Requested microversion is unsupported (HTTP 406)")
+    # Credential rotation needs 1.12; the client prints the failure and exits 0.
+    rotate = coe.at("1.11").ok("credential", "rotate", "c1")
+    assert rotate.stdout.startswith("Credential rotation failed: Not Acceptable (HTTP 406)")
 
 
 # --- cluster delete (noauth; last, the cluster is gone after it) -------------------
