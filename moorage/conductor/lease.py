@@ -3,7 +3,8 @@
 Taken with a conditional UPDATE (works the same on SQLite, PostgreSQL and
 MariaDB), renewed by a background thread while the operation runs, and given
 back at the end. A lease that is not renewed expires, so a conductor that dies
-cannot block a cluster for longer than the lease time.
+cannot block a cluster for longer than the lease time. Taking or renewing a lease
+leaves ``updated_at`` alone: it tells clients when the cluster itself last changed.
 """
 
 from __future__ import annotations
@@ -37,7 +38,11 @@ def try_take(cluster_uuid: str, owner: str, seconds: int) -> bool:
                 table.lease_expires_at < now,
             )
         )
-        .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=seconds))
+        .values(
+            lease_owner=owner,
+            lease_expires_at=now + timedelta(seconds=seconds),
+            updated_at=table.updated_at,  # housekeeping, not a change of the cluster
+        )
     )
     with transaction() as session:
         return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
@@ -48,7 +53,7 @@ def _give_back(cluster_uuid: str, owner: str) -> None:
     stmt = (
         update(table)
         .where(table.uuid == cluster_uuid, table.lease_owner == owner)
-        .values(lease_owner=None, lease_expires_at=None)
+        .values(lease_owner=None, lease_expires_at=None, updated_at=table.updated_at)
     )
     with transaction() as session:
         session.execute(stmt)

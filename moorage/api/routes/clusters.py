@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from moorage import exceptions
 from moorage.api import microversion, policy
@@ -25,6 +26,7 @@ from moorage.api.microversion import Version
 from moorage.config import CONF
 from moorage.context import RequestContext
 from moorage.db import models
+from moorage.db.models import utcnow
 from moorage.db.query import count, find, paginate, scoped
 from moorage.db.session import transaction
 from moorage.drivers import registry
@@ -211,7 +213,16 @@ def dispatch(
     cast is lost; the conductor clears it when it takes the operation on.
     """
     kwargs = {"cluster_uuid": cluster.uuid, **kwargs}
-    cluster.operation = {"method": cast.__name__, "kwargs": kwargs, "context": ctx.to_dict()}
+    cluster.operation = {
+        "method": cast.__name__,
+        "kwargs": kwargs,
+        "context": ctx.to_dict(),
+        "recorded_at": utcnow().isoformat(),
+    }
+    if cluster.updated_at is not None:
+        # Recording a request is not a change of the cluster: clients waiting for
+        # an operation watch updated_at move when the conductor acts.
+        flag_modified(cluster, "updated_at")
 
     def nudge(_session: Session) -> None:
         try:

@@ -27,7 +27,8 @@ from moorage.drivers.base import (
     Provides,
     TemplateSpec,
 )
-from moorage.drivers.docker import network, node, transfer
+from moorage.drivers.docker import image as images
+from moorage.drivers.docker import network, node
 from moorage.drivers.swarm_docker import health, layout, membership, provision, result, rolling
 from moorage.drivers.swarm_docker.session import Session
 from moorage.exceptions import DriverError
@@ -122,10 +123,17 @@ class SwarmDockerDriver(Driver):
             rolling.rotate_ca(session, progress)
 
     def load_image(self, spec: ClusterSpec, image: str, progress: Progress) -> list[str]:
-        with Session(spec, need_tls=False) as session:
-            names = [n.name for n in session.nodes() if n.state == "running"]
-            transfer.load_into(session.host, image, names, progress.step)
-            return names
+        with Session(spec) as session:
+            if not images.exists(session.host, image):
+                raise exceptions.Invalid(
+                    f"Image {image} is not on the conductor's Docker engine; build or load it "
+                    "there first (there is no registry to pull from)."
+                )
+            running = [n for n in session.nodes() if n.state == "running"]
+            for target in running:
+                progress.step(f"loading {image} into {target.name}")
+                images.copy_image(session.host, session.client(target), image)
+            return [n.name for n in running]
 
     def heal_cluster(
         self, spec: ClusterSpec, report: HealthReport, progress: Progress
