@@ -33,6 +33,21 @@ from moorage.exceptions import DriverError
 STOP_TIMEOUT = 15
 
 
+# How the host engine says that a published port is held by something else.
+_PORT_IN_USE = ("address already in use", "port is already allocated")
+
+
+class PortTaken(DriverError):
+    """The host port a node's API is published on is held by another process."""
+
+    def __init__(self, node_name: str, port: int, detail: str) -> None:
+        super().__init__(
+            f"start node container {node_name}: host port 127.0.0.1:{port} is taken by "
+            f"another process ({detail})"
+        )
+        self.port = port
+
+
 @dataclass
 class NodeSpec:
     """Everything needed to (re)create one node container."""
@@ -144,7 +159,12 @@ def create(client: docker.DockerClient, spec: NodeSpec, start: bool = True) -> s
     if spec.files:
         put_files(client, spec.name, spec.files)
     if start:
-        engine.call(f"start node container {spec.name}", api.start, created["Id"])
+        try:
+            engine.call(f"start node container {spec.name}", api.start, created["Id"])
+        except DriverError as exc:
+            if spec.host_port is not None and any(s in str(exc) for s in _PORT_IN_USE):
+                raise PortTaken(spec.name, spec.host_port, str(exc)) from exc
+            raise
     return str(created["Id"])
 
 
@@ -216,6 +236,24 @@ def remove_cluster(client: docker.DockerClient, cluster: str) -> None:
     )
     for volume in (volumes or {}).get("Volumes") or []:
         remove_volume(client, volume["Name"])
+
+
+def down_reason(client: docker.DockerClient, name: str) -> str | None:
+    """Why a node container's engine cannot answer (the container is not running), or
+    None when it runs or the host engine cannot tell."""
+    try:
+        attrs = client.api.inspect_container(name)
+    except docker.errors.NotFound:
+        return f"node container {name} is gone"
+    except engine.ENGINE_ERRORS:
+        return None
+    state = attrs.get("State") or {}
+    if state.get("Running"):
+        return None
+    return (
+        f"node container {name} is {state.get('Status', 'not running')} "
+        f"(exit code {state.get('ExitCode')}), so its engine is down"
+    )
 
 
 def start(client: docker.DockerClient, name: str) -> None:

@@ -71,7 +71,9 @@ class Allocator:
                 self._taken.add(port)
                 return port
         raise DriverError(
-            f"allocate a host port: every port in {PORT_RANGE.start}-{PORT_RANGE.stop - 1} is taken"
+            f"allocate a host port: every port in {PORT_RANGE.start}-{PORT_RANGE.stop - 1} is "
+            "taken, by other clusters' managers or by other processes listening on the host "
+            "(delete unused clusters or free ports in that range)"
         )
 
 

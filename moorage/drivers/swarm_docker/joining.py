@@ -13,11 +13,12 @@ from collections.abc import Mapping
 
 import docker
 
-from moorage.drivers.docker import engine
+from moorage.drivers.docker import engine, node
 from moorage.drivers.docker.node import Node
 from moorage.drivers.swarm_docker import layout
 from moorage.drivers.swarm_docker.session import Session
 from moorage.drivers.swarm_docker.swarm import find_manager, local_state, parallel
+from moorage.exceptions import DriverError
 
 
 def _tokens(manager: docker.DockerClient) -> Mapping[str, str]:
@@ -27,11 +28,27 @@ def _tokens(manager: docker.DockerClient) -> Mapping[str, str]:
 
 
 def _join(session: Session, target: Node, manager: Node, token: str) -> None:
+    """Join one node; when its engine is down the error says so at once (a call to a
+    stopped node's address only ends with the client's timeout)."""
+    what = f"join node {target.name} to the swarm at {manager.ip}"
+    down = node.down_reason(session.host, target.name)
+    if down:
+        raise DriverError(f"{what}: {down}")
+    try:
+        _join_engine(session, target, manager, token, what)
+    except DriverError as exc:
+        down = node.down_reason(session.host, target.name)
+        if down:
+            raise DriverError(f"{exc} ({down})") from None
+        raise
+
+
+def _join_engine(session: Session, target: Node, manager: Node, token: str, what: str) -> None:
     client = session.client(target)
     if local_state(session, target) == "error":
         engine.call(f"leave a failed swarm on node {target.name}", client.swarm.leave, force=True)
     engine.call(
-        f"join node {target.name} to the swarm at {manager.ip}",
+        what,
         client.swarm.join,
         remote_addrs=[f"{manager.ip}:{layout.SWARM_PORT}"],
         join_token=token,

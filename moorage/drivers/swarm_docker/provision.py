@@ -8,12 +8,18 @@ the container before its engine starts.
 
 from __future__ import annotations
 
+import logging
+
 from moorage.drivers.base import NodeGroupSpec
 from moorage.drivers.docker import image, network, node, ports
 from moorage.drivers.docker.node import Node, NodeSpec
 from moorage.drivers.swarm_docker import credentials, layout
 from moorage.drivers.swarm_docker.session import Session
 from moorage.exceptions import DriverError
+
+LOG = logging.getLogger(__name__)
+# Ports tried for one new manager before giving up (each was free when chosen).
+PORT_ATTEMPTS = 5
 
 
 def cluster_network(session: Session) -> network.Network:
@@ -84,12 +90,43 @@ def add_nodes(session: Session, nodegroup: NodeGroupSpec, count: int) -> list[st
     addresses = network.free_addresses(net, used, count)
     with ports.allocation(session.host) as allocator:
         for name, ip in zip(names, addresses, strict=True):
-            port = allocator.take() if layout.is_manager(nodegroup) else None
             # A new node starts clean: a volume left by a container removed behind our
             # back holds a swarm identity the managers have forgotten.
             node.remove_volume(session.host, node.volume_name(name))
-            node.create(session.host, _spec(session, nodegroup, net, name, ip, ref, port))
+            if layout.is_manager(nodegroup):
+                _create_on_free_port(session, allocator, nodegroup, net, name, ip, ref)
+            else:
+                node.create(session.host, _spec(session, nodegroup, net, name, ip, ref, None))
     return names
+
+
+def _create_on_free_port(
+    session: Session,
+    allocator: ports.Allocator,
+    nodegroup: NodeGroupSpec,
+    net: network.Network,
+    name: str,
+    ip: str,
+    image_ref: str,
+) -> None:
+    """Create a manager on a new host port. A process outside Moorage can take the port
+    between the allocator's check and the container's start: then the container is
+    removed and the next free port is tried."""
+    tried = []
+    for _ in range(PORT_ATTEMPTS):
+        port = allocator.take()
+        tried.append(str(port))
+        try:
+            node.create(session.host, _spec(session, nodegroup, net, name, ip, image_ref, port))
+            return
+        except node.PortTaken as exc:
+            LOG.warning("%s; trying another port", exc)
+            node.remove(session.host, name, keep_volume=True)
+    raise DriverError(
+        f"publish the API of node {name}: host ports {', '.join(tried)} on 127.0.0.1 were "
+        f"all taken by other processes when the node started (the range is "
+        f"{ports.PORT_RANGE.start}-{ports.PORT_RANGE.stop - 1}; free some of it and retry)"
+    )
 
 
 def replace_node(session: Session, nodegroup: NodeGroupSpec, old: Node, image_ref: str) -> None:
