@@ -13,6 +13,7 @@ import threading
 from datetime import timedelta
 
 from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm.attributes import flag_modified
 
 from moorage import exceptions
 from moorage.conductor import specs
@@ -82,6 +83,8 @@ def _poll_one(manager: ConductorManager, uuid: str) -> None:
         stays_down = cluster.health_status == Health.UNHEALTHY == report.status
         cluster.health_status = report.status
         cluster.health_status_reason = report.reason
+        if cluster.updated_at is not None:
+            flag_modified(cluster, "updated_at")  # polling is not a change clients wait for
         heal = (
             stays_down
             and str((cluster.labels or {}).get("auto_healing_enabled", "")).lower() == "true"
@@ -113,7 +116,8 @@ def reconcile(manager: ConductorManager) -> int:
         ).all()
     for uuid, operation, status in rows:
         if operation and operation.get("method"):
-            _redispatch(manager, uuid, operation)
+            if str(operation.get("recorded_at") or "") < stale.isoformat():
+                _redispatch(manager, uuid, operation)
         elif status in IN_PROGRESS:
             _fail_abandoned(uuid, manager.owner)
     return len(rows)

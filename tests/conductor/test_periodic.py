@@ -182,3 +182,28 @@ def test_health_is_written_and_a_node_that_stays_down_is_healed(manager: Conduct
     assert row is not None and row.status == Status.UPDATE_COMPLETE
     other = _row(plain)
     assert other is not None and other.status == Status.CREATE_COMPLETE
+
+
+def test_a_request_just_recorded_is_left_to_its_cast(manager: ConductorManager) -> None:
+    uuid = _cluster(Status.CREATE_COMPLETE)
+    fresh = {
+        "method": "cluster_delete",
+        "kwargs": {"cluster_uuid": uuid},
+        "context": CTX.to_dict(),
+        "recorded_at": utcnow().isoformat(),
+    }
+    _age(uuid, operation=fresh)  # an old cluster, a request recorded a moment ago
+    periodic.reconcile(manager)
+    row = _row(uuid)
+    assert row is not None and row.status == Status.CREATE_COMPLETE and row.operation == fresh
+
+
+def test_health_polls_leave_updated_at_alone(manager: ConductorManager) -> None:
+    uuid = _cluster(Status.CREATE_COMPLETE)
+    _age(uuid)
+    before = _row(uuid)
+    HealingDriver.report = HealthReport("UNHEALTHY", {"api": "ok"})
+    periodic.poll_health(manager)
+    after = _row(uuid)
+    assert before is not None and after is not None
+    assert after.health_status == "UNHEALTHY" and after.updated_at == before.updated_at
