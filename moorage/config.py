@@ -170,6 +170,20 @@ conductor_opts = [
         help="Seconds between two runs of the reconcile loop that takes over operations "
         "whose conductor died or whose message was lost.",
     ),
+    cfg.PortOpt(
+        "metrics_port",
+        default=0,
+        help="Port of the conductor's Prometheus listener (GET /metrics: operation durations "
+        "by outcome, operations in progress, lease takeovers, the conductor topic's queue "
+        "depth). 0, the default, runs no listener: each conductor on a host needs a port of "
+        "its own. The API serves its own metrics at /metrics on [api] port.",
+    ),
+    cfg.HostAddressOpt(
+        "metrics_host",
+        default="127.0.0.1",
+        help="Address of the conductor's Prometheus listener (see metrics_port); it has no "
+        "authentication.",
+    ),
 ]
 
 drivers_opts = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
-from moorage.api import errors
+from moorage.api import errors, metrics
 from moorage.api.common import reject_unknown_args
 from moorage.api.middleware import ApiMiddleware
 from moorage.api.routes import REGISTERED, root
@@ -21,7 +21,9 @@ def create_app() -> FastAPI:
     )
     errors.install(app)
     app.include_router(root.router)
+    app.include_router(metrics.router)
     for router in REGISTERED:
         app.include_router(router, prefix="/v1", dependencies=[Depends(reject_unknown_args)])
+    app.add_middleware(metrics.MetricsMiddleware)  # inside ApiMiddleware: sees /v1 paths
     app.add_middleware(ApiMiddleware)
     return app

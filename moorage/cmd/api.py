@@ -13,7 +13,7 @@ import sys
 
 import uvicorn
 
-from moorage import config
+from moorage import config, metrics
 from moorage.cmd import api_app, startup
 from moorage.cmd.serve import check_noauth_exposure, setup_logging
 from moorage.config import CONF
@@ -27,11 +27,13 @@ def main(argv: list[str] | None = None) -> None:
     startup.require_schema()
     startup.require_transport("moorage-api")
     os.environ[api_app.ARGS_ENV] = json.dumps(list(args))
-    uvicorn.run(
-        "moorage.cmd.api_app:create",
-        factory=True,
-        host=CONF.api.host,
-        port=CONF.api.port,
-        workers=CONF.api.workers,
-        log_level="warning",
-    )
+    # Workers are processes: /metrics must add up all of them, whichever answers.
+    with metrics.multiprocess_mode(CONF.api.workers > 1):
+        uvicorn.run(
+            "moorage.cmd.api_app:create",
+            factory=True,
+            host=CONF.api.host,
+            port=CONF.api.port,
+            workers=CONF.api.workers,
+            log_level="warning",
+        )

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from moorage import exceptions
+from moorage import exceptions, metrics
 from moorage.conductor import specs
 from moorage.conductor.lease import Lease
 from moorage.config import CONF
@@ -174,11 +174,13 @@ class Runner:
     ) -> None:
         try:
             error: Exception | None = None
-            try:
-                result = plan.work(driver, spec, DbProgress(cluster_uuid))
-            except Exception as exc:  # every failure must end in a *_FAILED status
-                LOG.warning("Cluster %s: %s failed: %s", cluster_uuid, plan.action, exc)
-                error = exc
+            with metrics.operation(method) as measured:  # in flight; duration by outcome
+                try:
+                    result = plan.work(driver, spec, DbProgress(cluster_uuid))
+                except Exception as exc:  # every failure must end in a *_FAILED status
+                    LOG.warning("Cluster %s: %s failed: %s", cluster_uuid, plan.action, exc)
+                    error = exc
+                measured.outcome = "success" if error is None else "failure"
             if error is not None:
                 failure = error
                 self._record(

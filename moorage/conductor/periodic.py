@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm.attributes import flag_modified
 
-from moorage import exceptions
+from moorage import exceptions, metrics
 from moorage.conductor import specs
 from moorage.conductor.lease import Lease, try_take
 from moorage.conductor.manager import ConductorManager, overrides
@@ -137,6 +137,7 @@ def _fail_abandoned(uuid: str, owner: str) -> None:
                 "operation cannot be resumed; run it again."
             )
             LOG.warning("Cluster %s: %s abandoned, now %s", uuid, cluster.status, failed)
+            metrics.lease_takeover("abandoned")
             cluster.status, cluster.status_reason = failed, reason
             for group in specs.nodegroups_of(session, uuid):
                 if group.status in IN_PROGRESS:
@@ -152,6 +153,7 @@ def _redispatch(manager: ConductorManager, uuid: str, operation: dict[str, objec
     ctx_data = operation.get("context") or {}
     ctx = RequestContext.from_dict(ctx_data) if isinstance(ctx_data, dict) else admin_context()
     LOG.warning("Cluster %s: taking over %s left unfinished", uuid, method)
+    metrics.lease_takeover("redispatch")
     try:
         getattr(manager, method)(ctx, **kwargs)
     except exceptions.MoorageError as exc:
