@@ -99,5 +99,12 @@ def _is_connection_error(exc: DBAPIError) -> bool:
             "lost connection",
             "can't connect",
             "terminating connection",
+            # PostgreSQL while it stops or starts ("the database system is shutting down",
+            # "... is starting up", "... is in recovery mode"); psycopg's failed connects
+            "database system is",
+            "connection failed",
+            "connection is closed",
+            # MariaDB/MySQL when the server went away between two statements
+            "server has gone away",
         )
     )

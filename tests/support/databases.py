@@ -30,7 +30,8 @@ def fresh_database(backend: str, tmp: Path) -> Iterator[str]:
         return
     admin_url = POSTGRES_ADMIN if backend == "postgresql" else MYSQL_ADMIN
     name = f"moorage_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    # pre-ping: the server may have been restarted (fault tests) since the database was made
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     try:
         with admin.connect() as conn:
             suffix = " CHARACTER SET utf8mb4" if backend == "mysql" else ""
