@@ -228,6 +228,18 @@ def render(results: dict[str, Outcome], seconds: float) -> str:
         f"`{MODULE}` ({len(results)} tests, {seconds:.0f} s), with {client_versions()}, "
         "against `moorage serve` with the test driver and no Keystone.",
         "",
+        "Pointing Magnum's CLI at Moorage without Keystone:",
+        "",
+        "```",
+        "openstack --os-auth-type none --os-endpoint http://127.0.0.1:9511/v1 coe ...",
+        "openstack --os-auth-type http_basic --os-username alice --os-password ... \\",
+        "          --os-endpoint http://127.0.0.1:9511/v1 coe ...   # auth_strategy = http_basic",
+        "```",
+        "",
+        "Unset `OS_TOKEN`, `OS_CLOUD` and `OS_AUTH_URL` first: with `--os-auth-type none` an "
+        "`OS_TOKEN` in the environment makes the client fail before it sends anything "
+        "(`FixedEndpointPlugin.__init__() got an unexpected keyword argument 'token'`).",
+        "",
         "| command | passes against Moorage | note |",
         "| --- | --- | --- |",
     ]

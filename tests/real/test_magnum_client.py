@@ -293,6 +293,22 @@ def test_template_create_refused(coe: Coe) -> None:
     run = coe.fails("cluster", "template", "create", "ct-bad", *TEMPLATE, "--flavor", "huge")
     assert run.message.startswith("Unable to find flavor huge (HTTP 400)")
     assert run.response_title() == "Unable to find flavor huge"
+    for options, message in (
+        (("--image", "nope"), "Image nope could not be found"),
+        (("--external-network", "private"), "Unable to find external network private"),
+        (
+            ("--network-driver", "calico"),
+            "Network driver type calico is not supported, expecting a docker/flannel/"
+            "unspecified network driver",
+        ),
+        (
+            ("--docker-storage-driver", "devicemapper", "--docker-volume-size", "2"),
+            "docker volume size 2 GB is not valid, expecting minimum value 3GB for "
+            "devicemapper storage driver",
+        ),
+    ):
+        refused = coe.fails("cluster", "template", "create", "ct-bad", *TEMPLATE, *options)
+        assert refused.message.startswith(f"{message} (HTTP 400)")
 
 
 def test_template_list(coe: Coe, template: Run) -> None:
