@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CLIENTS := .venv-clients
 CLIENTS_STAMP := $(CLIENTS)/.installed
 
-.PHONY: run test lint unit services clients bench clean
+.PHONY: run test lint unit services clients keystone bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ $(CLIENTS_STAMP):
 
 clients: $(CLIENTS_STAMP)
 
+# Keystone in .venv-keystone for tests/real/test_keystone.py (which starts its own).
+keystone:
+	scripts/setup-keystone.sh install
+
 run: $(STAMP)
 	scripts/setup-docker.sh
 	$(BIN)/moorage image build
@@ -37,7 +41,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check moorage tests benchmarks
 	$(BIN)/mypy moorage
 
-test: $(STAMP) $(CLIENTS_STAMP) services lint
+test: $(STAMP) $(CLIENTS_STAMP) services keystone lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
 unit: $(STAMP)
@@ -47,4 +51,4 @@ bench: $(STAMP) services
 	$(BIN)/python benchmarks/api.py
 
 clean:
-	rm -rf $(VENV) $(CLIENTS) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(CLIENTS) .venv-keystone .mypy_cache .ruff_cache .pytest_cache
