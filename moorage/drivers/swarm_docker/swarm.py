@@ -22,6 +22,9 @@ from moorage.exceptions import DriverError
 ENGINE_TIMEOUT = 90.0
 READY_TIMEOUT = 120.0
 PROBE_TIMEOUT = 5.0
+# _ping is cheap, and an engine answers 0.5 to 1.5 s after its container starts: poll
+# it at 0.1 s so that adding a node does not wait up to 0.2 s longer than it must.
+PING_INTERVAL = 0.1
 
 
 def parallel(fn: Any, items: Iterable[Any], workers: int = 4) -> list[Any]:
@@ -34,7 +37,9 @@ def wait_engines(session: Session, nodes: Iterable[Node], timeout: float = ENGIN
 
     def wait(target: Node) -> None:
         client = session.client(target, PROBE_TIMEOUT)
-        engine.wait_for(f"wait for the engine of node {target.name}", client.ping, timeout)
+        engine.wait_for(
+            f"wait for the engine of node {target.name}", client.ping, timeout, PING_INTERVAL
+        )
 
     parallel(wait, list(nodes))
 
