@@ -78,7 +78,7 @@ COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
     ),
     (
         "coe cluster create",
-        ("test_cluster_create", "test_cluster_create_refused"),
+        ("test_cluster_create", "test_cluster_create_options", "test_cluster_create_refused"),
         "prints `Request to create cluster <uuid> accepted`; a template without a master "
         "flavor is refused (`Unable to find flavor None`, as Magnum with boot volume size 0)",
     ),

@@ -443,6 +443,29 @@ def test_cluster_create_refused(coe: Coe, template: Run, bare_template: Run) -> 
     )
 
 
+def test_cluster_create_options(coe: Coe, template: Run) -> None:
+    """Optional create options reach the cluster; labels without --merge-labels replace."""
+    coe.ok(
+        "cluster", "create", "c-opts", "--cluster-template", "ct-main", "--master-count", "3",
+        "--master-lb-enabled", "--floating-ip-disabled", "--docker-volume-size", "5",
+        "--flavor", "m1.medium", "--master-flavor", "m1.small", "--labels", "a=1",
+        "--discovery-url", "https://discovery.example/abc", "--node-count", "0",
+    )  # fmt: skip
+    shown = coe.settled("c-opts")
+    assert shown["status"] == "CREATE_COMPLETE", shown
+    assert (shown["master_count"], shown["node_count"]) == (3, 0)
+    assert (shown["master_lb_enabled"], shown["floating_ip_enabled"]) == (True, False)
+    assert shown["docker_volume_size"] == 5
+    assert (shown["flavor_id"], shown["master_flavor_id"]) == ("m1.medium", "m1.small")
+    assert shown["labels"] == {"a": "1"}
+    assert shown["labels_added"] == {"a": "1"}
+    assert shown["labels_skipped"] == {"role": "main", "tier": "1"}
+    assert shown["discovery_url"] == "https://discovery.example/abc"
+    assert len(shown["master_addresses"]) == 3
+    coe.ok("cluster", "delete", "c-opts")
+    coe.gone("c-opts")
+
+
 def test_cluster_show(coe: Coe, cluster: tuple[Run, dict[str, Any]], template: Run) -> None:
     shown = coe.json("cluster", "show", "c1")
     by_uuid = coe.json("cluster", "show", shown["uuid"])
