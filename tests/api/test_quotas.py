@@ -11,7 +11,7 @@ from moorage.config import CONF
 from moorage.db import quotas
 from moorage.db.session import transaction
 from tests.api.conftest import Api, assert_error
-from tests.api.test_clusters import make_template, post_cluster
+from tests.api.test_clusters import make_template, post_cluster, wait_status
 
 KEYS = {"id", "project_id", "resource", "hard_limit", "created_at", "updated_at"}
 
@@ -246,7 +246,7 @@ def test_quota_rows_limit_cluster_create(admin: Api, alice: Api) -> None:
     """A quota made here is what cluster create enforces (api.md section 13.3)."""
     template = make_template(alice)["uuid"]
     create(admin, project_id="project-a", hard_limit=1)
-    post_cluster(alice, template)
+    first = post_cluster(alice, template)
     assert_error(
         alice.post("/v1/clusters", {"cluster_template_id": template}),
         403,
@@ -254,4 +254,7 @@ def test_quota_rows_limit_cluster_create(admin: Api, alice: Api) -> None:
         "You may delete a cluster to make room for a new one.",
     )
     admin.patch("/v1/quotas/project-a/Cluster", {"hard_limit": 2})
-    post_cluster(alice, template)
+    second = post_cluster(alice, template)
+    # Let the conductor finish, so that no cast outlives the test's database.
+    for uuid in (first, second):
+        wait_status(alice, f"/v1/clusters/{uuid}", "CREATE_COMPLETE")

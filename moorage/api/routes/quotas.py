@@ -5,7 +5,7 @@ project_id <p> could not be found.``). Moorage without Keystone (noauth or HTTP
 basic) has no project catalogue to ask, so any project id is accepted; the
 Keystone mode adds the check.
 
-Enforcement at cluster create uses ``moorage.db.quotas.cluster_limit``.
+The limit these rows set for cluster create is ``moorage.db.quotas.cluster_limit``.
 """
 
 from __future__ import annotations
