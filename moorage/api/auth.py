@@ -153,6 +153,10 @@ def context_from(request: Request) -> RequestContext:
         if _http_basic is None or _http_basic.auth_file != CONF.http_basic.auth_file:
             _http_basic = HttpBasic(CONF.http_basic.auth_file, CONF.http_basic.projects_file)
         return _http_basic.authenticate(request.headers.get("authorization"), request_id)
+    if strategy == "keystone":
+        from moorage.api import keystone  # keystonemiddleware is imported only when used
+
+        return keystone.authenticate(request, request_id)
     raise exceptions.NotImplementedFeature(
         f"auth_strategy {strategy} is not available in this release."
     )
