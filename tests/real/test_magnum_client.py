@@ -910,12 +910,13 @@ USERS = {
 def basic_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     tmp = tmp_path_factory.mktemp("coe-basic")
     htpasswd, users = tmp / "htpasswd", tmp / "users.yaml"
-    htpasswd.write_text(
-        "".join(
-            f"{name}:{bcrypt.hashpw(pw.encode(), bcrypt.gensalt(rounds=4)).decode()}\n"
-            for name, (pw, _, _) in USERS.items()
-        )
-    )
+    hashes = {
+        name: bcrypt.hashpw(pw.encode(), bcrypt.gensalt(rounds=4)).decode()
+        for name, (pw, _, _) in USERS.items()
+    }
+    # bob's hash with the $2y$ prefix `htpasswd -B` writes.
+    hashes["bob"] = hashes["bob"].replace("$2b$", "$2y$", 1)
+    htpasswd.write_text("".join(f"{name}:{digest}\n" for name, digest in hashes.items()))
     users.write_text(
         "users:\n"
         + "".join(
