@@ -141,7 +141,11 @@ COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
         ),
         "the client prints failures and exits 0; a quota of 1 refuses a second cluster",
     ),
-    ("coe quotas list", ("test_quotas_list_empty", "test_quotas_list"), "`--all-tenants`"),
+    (
+        "coe quotas list",
+        ("test_quotas_list_empty", "test_quotas_list", "test_basic_quota_paging"),
+        "`--all-tenants`",
+    ),
     ("coe quotas show", ("test_quotas_show",), "no row: the default limit"),
     ("coe quotas update", ("test_quotas_update",), ""),
     ("coe quotas delete", ("test_quotas_delete",), ""),

@@ -1083,7 +1083,7 @@ def test_basic_admin_scope(root: Coe, alice_cluster: dict[str, Any]) -> None:
     assert (settled["status"], settled["node_count"]) == ("UPDATE_COMPLETE", 2)
 
 
-def test_basic_paging(root: Coe) -> None:
+def test_basic_paging(root: Coe, alice: Coe, alice_cluster: dict[str, Any]) -> None:
     """With ``[api] max_limit = 2`` the client follows ``next`` until it has --limit items."""
     for name in ("ct-r1", "ct-r2", "ct-r3"):
         root.ok("cluster", "template", "create", name, *TEMPLATE)
@@ -1094,3 +1094,31 @@ def test_basic_paging(root: Coe) -> None:
     assert len(names) >= 3 + PAGE and names == sorted(names)
     three = root.json("cluster", "template", "list", "--limit", "3", "--sort-key", "name")
     assert [r["name"] for r in three] == names[:3]
+    # Nodegroup `next` links (clusters/<uuid>/nodegroups?...) are followed the same way.
+    alice.ok("nodegroup", "create", "alice-c1", "ng-a")
+    alice.poll(
+        ("nodegroup", "show", "alice-c1", "ng-a", "-f", "json"),
+        lambda r: r.rc == 0 and r.json()["status"] == "CREATE_COMPLETE",
+    )
+    assert len(alice.json("nodegroup", "list", "alice-c1")) == PAGE
+    groups = alice.json("nodegroup", "list", "alice-c1", "--limit", "3")
+    assert [g["name"] for g in groups] == ["default-master", "default-worker", "ng-a"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Moorage bug: GET /v1/quotas looks the marker up in the caller's project only; "
+    "Magnum's Quota.get_by_id is not project-scoped. The client drops all_tenants when it "
+    "follows `next`, so `coe quotas list --all-tenants --limit N` past one page gets "
+    "404 'Quota could not be found: quota id <m> .' and prints no list",
+)
+def test_basic_quota_paging(root: Coe) -> None:
+    for project in ("proj-x", "proj-y"):
+        root.quota("create", project)
+    first_page = root.ok("quotas", "list", "--all-tenants").table()
+    assert len(first_page) == PAGE
+    # The first page (all projects), then `next` without all_tenants: in Magnum the
+    # marker is found and the second page holds the caller's own project's quotas.
+    run = root.run("quotas", "list", "--all-tenants", "--limit", "3")
+    assert run.rc == 0, run.evidence
+    assert run.table()[:PAGE] == first_page
