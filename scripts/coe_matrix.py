@@ -161,8 +161,9 @@ COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
     ),
     (
         "project isolation (http_basic)",
-        ("test_basic_template_is_private", "test_basic_cluster_is_private"),
-        "another project's cluster: the client prints Moorage's 404 title",
+        ("test_basic_template_is_private", "test_basic_cluster_is_private", "test_basic_roles"),
+        "another project's cluster: the client prints Moorage's 404 title; readers read, "
+        "only the creator gets the CA",
     ),
 ]
 

@@ -903,6 +903,8 @@ USERS = {
     "alice": ("alice-secret", "project-a", "member"),
     "bob": ("bob-secret", "project-b", "member"),
     "root": ("root-secret", "ops", "admin"),
+    "carol": ("carol-secret", "project-a", "member"),
+    "dave": ("dave-secret", "project-a", "reader"),
 }
 
 
@@ -1103,6 +1105,24 @@ def test_basic_paging(root: Coe, alice: Coe, alice_cluster: dict[str, Any]) -> N
     assert len(alice.json("nodegroup", "list", "alice-c1")) == PAGE
     groups = alice.json("nodegroup", "list", "alice-c1", "--limit", "3")
     assert [g["name"] for g in groups] == ["default-master", "default-worker", "ng-a"]
+
+
+def test_basic_roles(
+    openstack_cli: Path, basic_server: LiveServer, alice_cluster: dict[str, Any]
+) -> None:
+    """Project roles through the CLI: a reader reads; only the creator gets the CA."""
+    carol = basic_user(openstack_cli, basic_server, "carol", USERS["carol"][0])
+    dave = basic_user(openstack_cli, basic_server, "dave", USERS["dave"][0])
+    assert dave.json("cluster", "show", "alice-c1")["uuid"] == alice_cluster["uuid"]
+    for args, action in (
+        (("cluster", "create", "dave-c1", "--cluster-template", "ct-alice"), "cluster:create"),
+        (("cluster", "delete", "alice-c1"), "cluster:delete"),
+    ):
+        refused = dave.fails(*args)
+        assert refused.message.startswith(f"Policy doesn't allow {action} to be performed")
+    # certificate:get: admin, or the user who created the cluster (another member: 403).
+    other = carol.fails("ca", "show", "alice-c1")
+    assert other.message.startswith("Policy doesn't allow certificate:get to be performed")
 
 
 @pytest.mark.xfail(
