@@ -144,7 +144,7 @@ COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
     (
         "coe quotas list",
         ("test_quotas_list_empty", "test_quotas_list", "test_basic_quota_paging"),
-        "`--all-tenants`",
+        "`--all-tenants` works within one page",
     ),
     ("coe quotas show", ("test_quotas_show",), "no row: the default limit"),
     ("coe quotas update", ("test_quotas_update",), ""),
