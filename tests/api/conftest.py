@@ -39,11 +39,13 @@ def manager(tmp_path: Path) -> Iterator[ConductorManager]:
     fake_driver.FakeDriver.fail_at = {}
     CONF.set_override("images", ["moorage-node:debian", fake_driver.CATALOG_ENTRY], group="catalog")
     conductor = ConductorManager("test-conductor", workers=4)
-    rpc_api.set_transport(LocalTransport(conductor, 4))
+    transport = LocalTransport(conductor, 4)
+    rpc_api.set_transport(transport)
     _write_users(tmp_path)
     CONF.set_override("auth_strategy", "http_basic")
     policy.reset()
     yield conductor
+    transport.shutdown()  # no message of this test may reach the next test's database
     conductor.shutdown()
     rpc_api.set_transport(None)
     registry.unregister(fake_driver.NAME)

@@ -308,7 +308,8 @@ def test_lost_cast_is_dispatched_again_by_reconcile(alice: Api, manager: Conduct
     uuid = post_cluster(alice, template["uuid"])
     assert len(recorder.casts) == 1  # ...and it never arrives
     old = utcnow() - timedelta(seconds=CONF.conductor.lease_time + 5)
-    set_columns(models.Cluster, uuid, created_at=old, updated_at=None)  # never updated
+    request = {**cluster_row(uuid).operation, "recorded_at": old.isoformat()}  # long ago...
+    set_columns(models.Cluster, uuid, created_at=old, updated_at=None, operation=request)
     assert periodic.reconcile(manager) == 1
     body = alice.get(f"/v1/clusters/{uuid}").json()
     assert body["status"] == "CREATE_COMPLETE"

@@ -23,9 +23,8 @@ from moorage.api import microversion, policy
 from moorage.api.auth import context_from
 from moorage.api.common import collection, iso, json_body, links, next_link, page, read_json
 from moorage.api.microversion import Version
-from moorage.config import CONF
 from moorage.context import RequestContext
-from moorage.db import models
+from moorage.db import models, quotas
 from moorage.db.models import utcnow
 from moorage.db.query import count, find, paginate, scoped
 from moorage.db.session import transaction
@@ -301,13 +300,7 @@ def _template_for_create(
 
 
 def _check_quota(session: Session, ctx: RequestContext) -> None:
-    limit = session.scalar(
-        select(models.Quota.hard_limit).where(
-            models.Quota.project_id == ctx.project_id, models.Quota.resource == "Cluster"
-        )
-    )
-    if limit is None:
-        limit = CONF.quotas.max_clusters_per_project
+    limit = quotas.cluster_limit(session, ctx.project_id)
     used = count(
         session, select(models.Cluster.id).where(models.Cluster.project_id == ctx.project_id)
     )
