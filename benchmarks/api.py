@@ -138,7 +138,14 @@ def start_server(mode: str, url: str, tmp: Path) -> tuple[str, list[subprocess.P
     else:
         commands = [
             [sys.executable, "-m", "tests.support.fake_conductor", "--config-file", str(config)],
-            [sys.executable, "-m", "tests.support.fake_conductor", "--api", "--config-file", str(config)],
+            [
+                sys.executable,
+                "-m",
+                "tests.support.fake_conductor",
+                "--api",
+                "--config-file",
+                str(config),
+            ],
         ]
     procs = [
         subprocess.Popen(c, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
