@@ -563,6 +563,9 @@ def test_template_delete_in_use(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -
     assert update.message.startswith(
         "ClusterTemplate ct-main is referenced by one or multiple clusters (HTTP 400)"
     )
+    # Tags (like the name, public and hidden) may still change (api.md 6.7).
+    tagged = coe.json("cluster", "template", "update", "ct-main", "--tag", "in-use")
+    assert tagged["tags"] == "in-use"
 
 
 def test_cluster_upgrade(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
@@ -1068,6 +1071,13 @@ def test_basic_publishing_is_for_admins(alice: Coe, root: Coe) -> None:
     assert "ct-pub" in [r["name"] for r in listed]
     edit = alice.fails("cluster", "template", "update", "ct-pub", "--name", "mine")
     assert edit.message.startswith("Policy doesn't allow clustertemplate:update to be performed")
+    # A public but hidden template: admins see it, other projects do not.
+    root.ok("cluster", "template", "create", "ct-hidden", *TEMPLATE, "--public", "--hidden")
+    listed = alice.json("cluster", "template", "list", "--limit", "100")
+    assert "ct-hidden" not in [r["name"] for r in listed]
+    hidden = alice.fails("cluster", "template", "show", "ct-hidden")
+    assert hidden.message.startswith("ClusterTemplate ct-hidden could not be found (HTTP 404)")
+    assert root.json("cluster", "template", "show", "ct-hidden")["hidden"] is True
 
 
 def test_basic_admin_scope(root: Coe, alice_cluster: dict[str, Any]) -> None:
