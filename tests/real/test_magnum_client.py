@@ -345,6 +345,15 @@ def test_template_show(coe: Coe, template: Run) -> None:
     assert missing.message.startswith(
         "ClusterTemplate no-such-template could not be found (HTTP 404)"
     )
+    # Names are not unique; a name that matches two templates is refused with 409.
+    # (Magnum's text is "Multiple ClusterTemplates exist with same name. Please use the
+    # ClusterTemplate uuid instead."; Moorage names the name: only the status is checked.)
+    twins = [coe.json("cluster", "template", "create", "ct-twin", *TEMPLATE) for _ in "ab"]
+    ambiguous = coe.fails("cluster", "template", "show", "ct-twin")
+    assert "exist with same name" in ambiguous.message
+    assert "(HTTP 409)" in ambiguous.message
+    for twin in twins:
+        assert coe.json("cluster", "template", "show", twin["uuid"])["name"] == "ct-twin"
 
 
 def test_template_update(coe: Coe) -> None:
