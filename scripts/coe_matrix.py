@@ -67,13 +67,14 @@ COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
             "test_template_update_refused",
             "test_template_delete_in_use",
             "test_basic_publishing_is_for_admins",
+            "test_basic_admin_cannot_patch_private_template",
         ),
         "named options (rename, labels, tags, public); refused while a cluster uses it; "
         "`--public` is for admins",
     ),
     (
         "coe cluster template delete",
-        ("test_template_delete", "test_template_delete_in_use"),
+        ("test_template_delete", "test_template_delete_in_use", "test_basic_admin_scope"),
         "the client prints per-item failures and exits 0",
     ),
     (
