@@ -116,7 +116,7 @@ COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
         ("test_nodegroup_create", "test_basic_admin_scope"),
         "`--node-labels`, `--node-taints`; duplicate name and count rules (409)",
     ),
-    ("coe nodegroup list", ("test_nodegroup_list",), "`--role`"),
+    ("coe nodegroup list", ("test_nodegroup_list", "test_basic_admin_scope"), "`--role`"),
     ("coe nodegroup show", ("test_nodegroup_show",), ""),
     (
         "coe nodegroup update",
@@ -125,8 +125,12 @@ COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
     ),
     ("coe nodegroup delete", ("test_nodegroup_delete",), "default nodegroups refused"),
     ("coe ca show", ("test_ca_show", "test_basic_ca_is_private"), ""),
-    ("coe ca sign", ("test_ca_sign",), "signed by the cluster CA; bad CSR refused"),
-    ("coe ca rotate", ("test_ca_rotate",), "new CA afterwards"),
+    (
+        "coe ca sign",
+        ("test_ca_sign", "test_basic_admin_scope"),
+        "signed by the cluster CA; bad CSR refused",
+    ),
+    ("coe ca rotate", ("test_ca_rotate", "test_basic_admin_scope"), "new CA afterwards"),
     (
         "coe credential rotate",
         ("test_credential_rotate",),

@@ -1090,16 +1090,25 @@ def test_basic_publishing_is_for_admins(alice: Coe, root: Coe) -> None:
 
 
 def test_basic_admin_scope(root: Coe, alice: Coe, alice_cluster: dict[str, Any]) -> None:
-    """Admins reach other projects' clusters for show/update/upgrade, not resize,
-    certificates or nodegroups (api.md 7.3)."""
+    """Admins reach other projects' clusters for show/list/update/upgrade/delete and
+    nodegroup reads, not resize, certificates or nodegroup changes (api.md 7.3)."""
     uuid = alice_cluster["uuid"]
     for args, ident in (
         (("nodegroup", "create", "alice-c1", "ng-root"), "alice-c1"),
+        (("nodegroup", "update", "alice-c1", "default-worker", "--max-nodes", "5"), "alice-c1"),
         (("cluster", "resize", "alice-c1", "2"), uuid),
         (("ca", "show", "alice-c1"), uuid),
+        (("ca", "rotate", "alice-c1"), uuid),
     ):
         run = root.fails(*args)
         assert run.message.startswith(f"Cluster {ident} could not be found (HTTP 404)")
+    csr = root.cwd / "root.csr"
+    csr.write_text(csr_pem("root"))
+    sign = root.fails("ca", "sign", "alice-c1", str(csr))  # an unknown cluster_uuid: 400
+    assert sign.message.startswith(f"Cluster {uuid} could not be found (HTTP 400)")
+    groups = root.json("nodegroup", "list", "alice-c1")
+    assert [g["name"] for g in groups] == ["default-master", "default-worker"]
+    assert root.json("nodegroup", "show", "alice-c1", "default-worker")["role"] == "worker"
     run = root.ok("cluster", "update", "alice-c1", "--node-count", "2")
     assert run.stdout == "Request to update cluster alice-c1 has been accepted.\n"
     settled = root.settled(uuid)
