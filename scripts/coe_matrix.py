@@ -133,7 +133,7 @@ COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
     ("coe ca rotate", ("test_ca_rotate", "test_basic_admin_scope"), "new CA afterwards"),
     (
         "coe credential rotate",
-        ("test_credential_rotate",),
+        ("test_credential_rotate", "test_basic_admin_scope"),
         "the test driver refuses (`Credential rotation is not supported by driver`); "
         "the client prints the failure and exits 0",
     ),

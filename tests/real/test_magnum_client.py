@@ -1106,6 +1106,10 @@ def test_basic_admin_scope(root: Coe, alice: Coe, alice_cluster: dict[str, Any])
     csr.write_text(csr_pem("root"))
     sign = root.fails("ca", "sign", "alice-c1", str(csr))  # an unknown cluster_uuid: 400
     assert sign.message.startswith(f"Cluster {uuid} could not be found (HTTP 400)")
+    rotate = root.ok("credential", "rotate", "alice-c1")  # prints the failure, exits 0
+    assert rotate.stdout.startswith(
+        "Credential rotation failed: Cluster alice-c1 could not be found (HTTP 404)"
+    )
     groups = root.json("nodegroup", "list", "alice-c1")
     assert [g["name"] for g in groups] == ["default-master", "default-worker"]
     assert root.json("nodegroup", "show", "alice-c1", "default-worker")["role"] == "worker"
