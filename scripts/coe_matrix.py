@@ -99,7 +99,11 @@ COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
         ("test_cluster_resize", "test_cluster_resize_nodegroup", "test_basic_admin_scope"),
         "`--nodegroup`; allowed range; master refused by the driver; no admin cross-project",
     ),
-    ("coe cluster upgrade", ("test_cluster_upgrade",), ""),
+    (
+        "coe cluster upgrade",
+        ("test_cluster_upgrade", "test_cluster_upgrade_nodegroup"),
+        "`--nodegroup`: only to the cluster's own template (409)",
+    ),
     (
         "coe cluster config",
         ("test_cluster_config", "test_cluster_config_kubernetes"),

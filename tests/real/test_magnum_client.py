@@ -691,6 +691,18 @@ def test_cluster_resize_nodegroup(coe: Coe, cluster: tuple[Run, dict[str, Any]])
     )
 
 
+def test_cluster_upgrade_nodegroup(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
+    """A non-default nodegroup only "upgrades" to the cluster's own template (409)."""
+    run = coe.fails("cluster", "upgrade", "c1", "ct-main", "--nodegroup", "ng-extra")
+    assert run.message.startswith(
+        "Cluster Template is not valid for upgrade: Nodegroup ng-extra can be upgraded only "
+        "to match cluster's template (ct-next) (HTTP 409)"
+    )
+    same = coe.ok("cluster", "upgrade", "c1", "ct-next", "--nodegroup", "ng-extra")
+    assert same.stdout == "Request to upgrade cluster c1 has been accepted.\n"
+    assert coe.settled("c1")["status"] == "UPDATE_COMPLETE"
+
+
 def test_nodegroup_delete(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None:
     refused = coe.fails("nodegroup", "delete", "c1", "default-worker")
     assert refused.message.startswith("Deleting a default nodegroup is not supported (HTTP 400)")
