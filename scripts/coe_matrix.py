@@ -42,7 +42,8 @@ COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
     (
         "--os-container-infra-api-version X.Y",
         ("test_microversion_option", "test_cluster_show"),
-        "default `1` sends `latest`; 1.12 shows `stack_id`; routes below their version: 406",
+        "default `1` sends `latest`; 1.12 shows `stack_id`; routes below their version: 406; "
+        "per-version rules (0 workers, unknown template, upgrade at 1.7, rollback at 1.2)",
     ),
     (
         "coe cluster template create",

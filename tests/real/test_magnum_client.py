@@ -904,6 +904,20 @@ def test_microversion_option(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> N
     ]
     unknown = coe.at("1.99").fails("cluster", "list")
     assert unknown.message.startswith("Requested microversion is unsupported (HTTP 406)")
+    # Below 1.10 a worker count of 0 and an unknown template are 400s.
+    zero = coe.at("1.9").fails("cluster", "create", "cz", "--cluster-template", "ct-main",
+                               "--node-count", "0")  # fmt: skip
+    assert zero.message.startswith(
+        "Resizing a nodegroup to zero is not supported in the provided microversion (HTTP 400)"
+    )
+    unknown_ct = coe.at("1.9").fails("cluster", "create", "cz", "--cluster-template", "nope")
+    assert unknown_ct.message.startswith("ClusterTemplate nope could not be found (HTTP 400)")
+    upgrade = coe.at("1.7").fails("cluster", "upgrade", "c1", "ct-next")
+    assert upgrade.message.startswith(
+        "Cluster upgrade is not supported in the provided microversion (HTTP 400)"
+    )
+    rollback = coe.at("1.2").fails("cluster", "update", "c1", "--node-count", "1", "--rollback")
+    assert rollback.message.startswith('Unknown argument: "rollback" (HTTP 400)')
     # Credential rotation needs 1.12; the client prints the failure and exits 0.
     rotate = coe.at("1.11").ok("credential", "rotate", "c1")
     assert rotate.stdout.startswith("Credential rotation failed: Not Acceptable (HTTP 406)")
