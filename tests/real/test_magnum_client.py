@@ -11,6 +11,12 @@ subprocess against ``moorage serve`` with the test driver, without Keystone:
 Every command runs with ``--debug`` so that a failure shows the request the
 client sent and the response it got. Tests of one server share its state and
 run in file order (template, then cluster, then what needs a cluster).
+
+Every ``openstack coe`` command works without Keystone; only the kubeconfig that
+``coe cluster config --use-keystone`` writes needs Keystone tokens (see
+test_cluster_config_kubernetes). ``scripts/coe_matrix.py`` turns the outcome of
+these tests into docs/coe-commands.md. ``Coe`` and ``Run`` are also used by
+tests/real/test_keystone.py.
 """
 
 from __future__ import annotations
