@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     startup.require_schema()
     url = startup.require_transport("moorage-conductor")
     conductor = Conductor()
-    server = RpcServer(conductor.manager, url)
+    server = RpcServer(conductor.endpoint(), url)
     listener = start_metrics(url)
     conductor.start()
     server.start()

@@ -4,10 +4,55 @@ from __future__ import annotations
 
 import os
 import uuid as uuidlib
+from collections.abc import Callable
+from typing import Any
 
 from moorage.conductor.manager import ConductorManager
 from moorage.conductor.periodic import Periodic, heartbeat
 from moorage.config import CONF
+from moorage.context import RequestContext
+from moorage.rpc.local import LocalTransport
+
+# The manager methods the API casts (no answer awaited); the others are calls.
+CASTS = frozenset(
+    {
+        "cluster_create",
+        "cluster_delete",
+        "cluster_update",
+        "cluster_resize",
+        "nodegroup_create",
+        "nodegroup_update",
+        "nodegroup_delete",
+    }
+)
+
+
+class QueuedCasts:
+    """The manager as the RPC server sees it: casts wait for one of ``[conductor] workers``.
+
+    The RPC library runs each message on a thread of its own pool (64), so casts
+    handed straight to the manager would run up to 64 operations at once whatever
+    ``workers`` says. Here casts queue for a pool of ``workers`` threads, as in the
+    embedded mode, and calls still run at once. A queued cast lost with the process
+    is not lost for good: the cluster row records it and reconcile dispatches it.
+    """
+
+    def __init__(self, manager: ConductorManager, workers: int) -> None:
+        self._manager = manager
+        self._casts = LocalTransport(manager, workers)
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name not in CASTS:
+            return getattr(self._manager, name)
+
+        def queue(ctx: RequestContext, **kwargs: Any) -> None:
+            self._casts.cast(ctx, name, **kwargs)
+
+        return queue
+
+    def shutdown(self) -> None:
+        """Run the casts already queued, then stop."""
+        self._casts.shutdown(wait=True)
 
 
 class Conductor:
@@ -16,14 +61,22 @@ class Conductor:
         owner = f"{CONF.host}:{os.getpid()}:{uuidlib.uuid4().hex[:8]}"
         self.manager = ConductorManager(owner)
         self.periodic = Periodic(self.manager)
+        self._queued: QueuedCasts | None = None
 
     def start(self) -> None:
         heartbeat(CONF.host)
         if CONF.periodic_enable:
             self.periodic.start()
 
+    def endpoint(self) -> QueuedCasts:
+        """What the RPC server dispatches to (``stop`` runs the casts it has queued)."""
+        self._queued = QueuedCasts(self.manager, CONF.conductor.workers)
+        return self._queued
+
     def stop(self) -> None:
         """Stop taking new work and let running operations finish (they hold leases)."""
         if CONF.periodic_enable:
             self.periodic.stop()
+        if self._queued is not None:
+            self._queued.shutdown()
         self.manager.shutdown(wait=True)

@@ -173,6 +173,27 @@ def test_killed_conductor_is_taken_over(tmp_path: Path, postgres: str) -> None:
         assert took_over <= 9
 
 
+def test_a_conductor_runs_at_most_workers_operations(tmp_path: Path, postgres: str) -> None:
+    """Casts queue for [conductor] workers threads, not the RPC library's 64."""
+    settings = "[conductor]\nworkers = 2"
+    with (
+        fleet(tmp_path, postgres, settings=settings, conductor_env={DELAY_ENV: "0.5"}) as live,
+        live.client() as http,
+    ):
+        template = create_template(http, f"tpl-{live.run}")
+        clusters = create_clusters(live, template, 6)
+        running: list[float] = []
+
+        def sample() -> dict[str, str]:
+            samples = scrape(live.conductors[0].metrics_url)
+            running.append(metric(samples, "moorage_conductor_operations_in_progress"))
+            return all_final(http, clusters)
+
+        final = wait_for(sample, timeout=60)
+        assert {final[c] for c in clusters} == {"CREATE_COMPLETE"}
+        assert max(running) == 2, running
+
+
 def test_api_metrics_add_up_every_worker(tmp_path: Path) -> None:
     """moorage-api with two worker processes: /metrics counts the requests of both."""
     with fresh_database("sqlite", tmp_path) as database:
