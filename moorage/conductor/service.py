@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid as uuidlib
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from moorage.conductor.manager import ConductorManager
 from moorage.conductor.periodic import Periodic, heartbeat
 from moorage.config import CONF
 from moorage.context import RequestContext
-from moorage.rpc.local import LocalTransport
+
+LOG = logging.getLogger(__name__)
 
 # The manager methods the API casts (no answer awaited); the others are calls.
 CASTS = frozenset(
@@ -33,26 +36,32 @@ class QueuedCasts:
     The RPC library runs each message on a thread of its own pool (64), so casts
     handed straight to the manager would run up to 64 operations at once whatever
     ``workers`` says. Here casts queue for a pool of ``workers`` threads, as in the
-    embedded mode, and calls still run at once. A queued cast lost with the process
-    is not lost for good: the cluster row records it and reconcile dispatches it.
+    embedded mode, and calls still run at once. ``shutdown`` lets the running casts
+    finish and drops the queued ones: each cluster row records its request, and
+    another conductor's reconcile loop takes it up after ``lease_time``.
     """
 
     def __init__(self, manager: ConductorManager, workers: int) -> None:
         self._manager = manager
-        self._casts = LocalTransport(manager, workers)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="conductor-cast")
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name not in CASTS:
             return getattr(self._manager, name)
+        method = getattr(self._manager, name)
 
         def queue(ctx: RequestContext, **kwargs: Any) -> None:
-            self._casts.cast(ctx, name, **kwargs)
+            self._pool.submit(method, ctx, **kwargs).add_done_callback(_log_failure)
 
         return queue
 
     def shutdown(self) -> None:
-        """Run the casts already queued, then stop."""
-        self._casts.shutdown(wait=True)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _log_failure(future: Future[Any]) -> None:
+    if not future.cancelled() and (exc := future.exception()) is not None:
+        LOG.error("Conductor cast failed: %s", exc, exc_info=exc)
 
 
 class Conductor:
@@ -69,7 +78,7 @@ class Conductor:
             self.periodic.start()
 
     def endpoint(self) -> QueuedCasts:
-        """What the RPC server dispatches to (``stop`` runs the casts it has queued)."""
+        """What the RPC server dispatches to (``stop`` drops the casts still queued)."""
         self._queued = QueuedCasts(self.manager, CONF.conductor.workers)
         return self._queued
 
