@@ -59,6 +59,31 @@ def _give_back(cluster_uuid: str, owner: str) -> None:
         session.execute(stmt)
 
 
+_held_lock = threading.Lock()
+_held: set[str] = set()  # clusters a Lease of this process holds
+
+
+def _claim(cluster_uuid: str, owner: str, seconds: int) -> bool:
+    """Take the lease unless this process or another conductor holds it."""
+    with _held_lock:
+        if cluster_uuid in _held:
+            return False
+        _held.add(cluster_uuid)
+    try:
+        if try_take(cluster_uuid, owner, seconds):
+            return True
+    except BaseException:
+        _unclaim(cluster_uuid)
+        raise
+    _unclaim(cluster_uuid)
+    return False
+
+
+def _unclaim(cluster_uuid: str) -> None:
+    with _held_lock:
+        _held.discard(cluster_uuid)
+
+
 class Lease:
     """A held lease; may be handed from the thread that took it to a worker thread."""
 
@@ -72,7 +97,7 @@ class Lease:
     def acquire(self, wait: float = 0.0) -> Lease:
         """Take the lease, trying for up to ``wait`` seconds while another holds it."""
         deadline = time.monotonic() + wait
-        while not try_take(self.cluster_uuid, self.owner, self.seconds):
+        while not _claim(self.cluster_uuid, self.owner, self.seconds):
             if time.monotonic() >= deadline:
                 raise LeaseHeld(f"Cluster {self.cluster_uuid} is busy with another operation.")
             time.sleep(0.2)
@@ -84,9 +109,13 @@ class Lease:
 
     def release(self) -> None:
         self._stop.set()
-        if self._renewer is not None:
-            self._renewer.join()
-        _give_back(self.cluster_uuid, self.owner)
+        if self._renewer is None:
+            return  # never acquired
+        self._renewer.join()
+        try:
+            _give_back(self.cluster_uuid, self.owner)
+        finally:
+            _unclaim(self.cluster_uuid)
 
     def _renew(self) -> None:
         while not self._stop.wait(max(self.seconds / 3, 0.5)):

@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from moorage import exceptions, metrics
 from moorage.conductor import specs
-from moorage.conductor.lease import Lease, try_take
+from moorage.conductor.lease import Lease, LeaseHeld
 from moorage.conductor.manager import ConductorManager, overrides
 from moorage.conductor.operations import driver_for
 from moorage.config import CONF
@@ -124,8 +124,10 @@ def reconcile(manager: ConductorManager) -> int:
 
 
 def _fail_abandoned(uuid: str, owner: str) -> None:
-    if not try_take(uuid, owner, CONF.conductor.lease_time):
-        return  # a conductor took it meanwhile
+    try:
+        lease = Lease(uuid, owner, CONF.conductor.lease_time).acquire()
+    except LeaseHeld:
+        return  # a conductor (or another thread of this one) took it meanwhile
     try:
         with transaction() as session:
             cluster = session.scalar(select(models.Cluster).where(models.Cluster.uuid == uuid))
@@ -143,7 +145,7 @@ def _fail_abandoned(uuid: str, owner: str) -> None:
                 if group.status in IN_PROGRESS:
                     group.status, group.status_reason = failed, reason
     finally:
-        Lease(uuid, owner, CONF.conductor.lease_time).release()
+        lease.release()
 
 
 def _redispatch(manager: ConductorManager, uuid: str, operation: dict[str, object]) -> None:

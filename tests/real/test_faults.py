@@ -194,6 +194,28 @@ def test_a_conductor_runs_at_most_workers_operations(tmp_path: Path, postgres: s
         assert max(running) == 2, running
 
 
+def test_reconcile_and_a_queued_cast_never_run_one_create_twice(
+    tmp_path: Path, postgres: str
+) -> None:
+    """Creates queue longer than lease_time: reconcile takes some up, none runs twice."""
+    settings = "[conductor]\nworkers = 4\nlease_time = 6\nreconcile_interval = 1"
+    with (
+        fleet(tmp_path, postgres, settings=settings, conductor_env={DELAY_ENV: "0.5"}) as live,
+        live.client() as http,
+    ):
+        template = create_template(http, f"tpl-{live.run}")
+        clusters = create_clusters(live, template, 24)  # 9 s of work for 4 threads
+        final = wait_for(lambda: all_final(http, clusters), timeout=90)
+        assert {final[c] for c in clusters} == {"CREATE_COMPLETE"}
+        samples = scrape(live.conductors[0].metrics_url)
+        runs = metric(
+            samples,
+            "moorage_conductor_operation_duration_seconds_count",
+            operation="cluster_create",
+        )
+        assert runs == 24, runs
+
+
 def test_api_metrics_add_up_every_worker(tmp_path: Path) -> None:
     """moorage-api with two worker processes: /metrics counts the requests of both."""
     with fresh_database("sqlite", tmp_path) as database:
