@@ -25,6 +25,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
+from moorage import exceptions
 from moorage.api import policy
 from moorage.api.auth import expand_roles
 from moorage.api.errors import FRAMEWORK_MARKER
@@ -69,6 +70,12 @@ class KeystoneAuth:
 
         # oslo_config_config: the filter registers [keystone_authtoken] on Moorage's CONF.
         self._filter = auth_token.AuthProtocol(_passed, {"oslo_config_config": CONF})
+        section = CONF.keystone_authtoken
+        if not section.auth_section and not section.auth_type:
+            # Without credentials of its own the filter cannot ask Keystone anything.
+            raise exceptions.ServiceUnavailable(
+                "Authentication is not configured: [keystone_authtoken] auth_type is unset."
+            )
 
     def authenticate(self, request: Request, request_id: str) -> RequestContext:
         environ: dict[str, Any] = {

@@ -123,6 +123,15 @@ def test_revoked_token_is_401(server: LiveServer, ks: Keystone) -> None:
     assert response.json() == UNAUTHORIZED
 
 
+def test_cli_without_token(server: LiveServer) -> None:
+    """magnumclient reads keystonemiddleware's body (``{"error": {title, message}}``)."""
+    anonymous = Coe(OPENSTACK, server.state.parent, server.url + "/v1", ["--os-auth-type", "none"])
+    run = anonymous.fails("cluster", "list")
+    # The client shows error.title, as for Magnum behind keystonemiddleware.
+    assert run.message.startswith("Unauthorized (HTTP 401)"), run.evidence
+    assert "The request you have made requires authentication." in run.stderr
+
+
 def test_token_cache(server: LiveServer, ks: Keystone) -> None:
     """A validated token is not sent to Keystone again while it is in the cache."""
     token = ks.token("a-reader")
