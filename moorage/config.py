@@ -387,7 +387,7 @@ def register_messaging_opts() -> None:
 def list_opts() -> list[tuple[str | None, Iterable[cfg.Opt]]]:
     """Entry point for oslo-config-generator and ``moorage config sample``.
 
-    Includes oslo.messaging's options (bus, [oslo_messaging_rabbit],
+    Includes keystonemiddleware's [keystone_authtoken], oslo.policy's and oslo.messaging's options (bus, [oslo_messaging_rabbit],
     [oslo_messaging_notifications]) with Moorage's defaults, less those the
     library deprecated for removal.
     """
@@ -400,7 +400,9 @@ def list_opts() -> list[tuple[str | None, Iterable[cfg.Opt]]]:
     ours: list[tuple[str | None, Iterable[cfg.Opt]]] = [
         (group or "DEFAULT", opts) for group, opts in groups.items()
     ]
-    return ours + list(policy_opts.list_opts())
+    from keystonemiddleware import auth_token  # heavy; only the sample needs it
+
+    return ours + list(policy_opts.list_opts()) + [(g, list(o)) for g, o in auth_token.list_opts()]
 
 
 def load(args: Sequence[str] | None = None, prog: str = "moorage") -> None:

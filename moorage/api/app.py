@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
-from moorage.api import errors, metrics
+from moorage.api import errors, keystone, metrics
 from moorage.api.common import reject_unknown_args
 from moorage.api.middleware import ApiMiddleware
 from moorage.api.routes import REGISTERED, root
@@ -20,6 +20,8 @@ def create_app() -> FastAPI:
         redirect_slashes=False,
     )
     errors.install(app)
+    # keystonemiddleware's own answers (401 with its body, 503) go out as they are.
+    app.add_exception_handler(keystone.KeystoneRejected, keystone.rejected)
     app.include_router(root.router)
     app.include_router(metrics.router)
     for router in REGISTERED:

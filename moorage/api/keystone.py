@@ -53,7 +53,8 @@ class KeystoneRejected(Exception):
         return Response(self.body, status_code=self.status, headers=headers)
 
 
-async def _rejected(request: Request, exc: Exception) -> Response:
+async def rejected(request: Request, exc: Exception) -> Response:
+    """Exception handler (installed by the app): keystonemiddleware's answer as it is."""
     assert isinstance(exc, KeystoneRejected)
     return exc.response()
 
@@ -136,11 +137,6 @@ _auth: KeystoneAuth | None = None
 def authenticate(request: Request, request_id: str) -> RequestContext:
     """The context of a request whose token keystonemiddleware accepted."""
     global _auth
-    # keystonemiddleware's own answer is sent as it is (see KeystoneRejected): its
-    # handler is added next to Moorage's in the exception handlers of this app.
-    handlers = request.scope.get("starlette.exception_handlers")
-    if handlers is not None:
-        handlers[0].setdefault(KeystoneRejected, _rejected)
     with _lock:
         if _auth is None:
             _auth = KeystoneAuth()

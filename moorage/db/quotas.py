@@ -15,7 +15,7 @@ from moorage.db import models
 CLUSTER = "Cluster"
 
 
-def find(session: Session, project_id: str, resource: str = CLUSTER) -> models.Quota | None:
+def find(session: Session, project_id: str | None, resource: str = CLUSTER) -> models.Quota | None:
     """The quota row of ``(project_id, resource)``, or None when there is none."""
     return session.scalar(
         select(models.Quota).where(
@@ -29,7 +29,7 @@ def default_limit() -> int:
     return int(CONF.quotas.max_clusters_per_project)
 
 
-def cluster_limit(session: Session, project_id: str) -> int:
+def cluster_limit(session: Session, project_id: str | None) -> int:
     """How many clusters ``project_id`` may own (any status counts against it)."""
     row = find(session, project_id, CLUSTER)
     return row.hard_limit if row is not None else default_limit()
