@@ -304,6 +304,15 @@ def test_patch_non_list_body_is_400_before_lookup(alice: Api) -> None:
     assert error["detail"].startswith("Invalid input for field/attribute patch.")
 
 
+def test_admin_cannot_patch_another_projects_private_template(alice: Api, admin: Api) -> None:
+    uuid = _create(alice)["uuid"]
+    assert_error(
+        _patch(admin, uuid, {"op": "replace", "path": "/name", "value": "x"}),
+        404,
+        f"ClusterTemplate {uuid} could not be found.",
+    )
+
+
 def test_other_projects_public_template_cannot_be_changed(alice: Api, admin: Api) -> None:
     uuid = _create(admin, public=True)["uuid"]
     assert_error(
@@ -322,23 +331,23 @@ def _reference(template_uuid: str) -> None:
         )
 
 
-def test_referenced_template_rules(alice: Api, admin: Api) -> None:
-    uuid = _create(alice)["uuid"]
+def test_referenced_template_rules(admin: Api) -> None:
+    uuid = _create(admin)["uuid"]
     _reference(uuid)
     referenced = f"ClusterTemplate {uuid} is referenced by one or multiple clusters."
     assert_error(
-        _patch(alice, uuid, {"op": "replace", "path": "/flavor_id", "value": "m1.large"}),
+        _patch(admin, uuid, {"op": "replace", "path": "/flavor_id", "value": "m1.large"}),
         400,
         referenced,
     )
-    assert _patch(alice, uuid, {"op": "replace", "path": "/name", "value": "n"}).status_code == 200
+    assert _patch(admin, uuid, {"op": "replace", "path": "/name", "value": "n"}).status_code == 200
     assert (
-        _patch(alice, uuid, {"op": "replace", "path": "/tags", "value": "a,b"}).status_code == 200
+        _patch(admin, uuid, {"op": "replace", "path": "/tags", "value": "a,b"}).status_code == 200
     )
     assert (
         _patch(admin, uuid, {"op": "replace", "path": "/hidden", "value": True}).status_code == 200
     )
-    assert_error(alice.delete(f"/v1/clustertemplates/{uuid}"), 400, referenced)
+    assert_error(admin.delete(f"/v1/clustertemplates/{uuid}"), 400, referenced)
 
 
 def test_delete(alice: Api, bob: Api) -> None:

@@ -1179,13 +1179,6 @@ def test_basic_paging(root: Coe, alice: Coe, alice_cluster: dict[str, Any]) -> N
     assert [g["name"] for g in groups] == ["default-master", "default-worker", "ng-a"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Moorage bug: PATCH /v1/clustertemplates/<id> widens an admin's scope before "
-    "the lookup, so an admin patches another project's private template (200); in Magnum "
-    "the network/volume driver check looks the template up in the admin's own scope first "
-    "(api.md 6.7), so the answer is 404 'ClusterTemplate <id> could not be found.'",
-)
 def test_basic_admin_cannot_patch_private_template(alice: Coe, root: Coe) -> None:
     alice.ok("cluster", "template", "create", "ct-alice-private", *TEMPLATE)
     run = root.run("cluster", "template", "update", "ct-alice-private", "--docker-volume-size", "4")
@@ -1211,13 +1204,6 @@ def test_basic_roles(
     assert other.message.startswith("Policy doesn't allow certificate:get to be performed")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Moorage bug: GET /v1/quotas looks the marker up in the caller's project only; "
-    "Magnum's Quota.get_by_id is not project-scoped. The client drops all_tenants when it "
-    "follows `next`, so `coe quotas list --all-tenants --limit N` past one page gets "
-    "404 'Quota could not be found: quota id <m> .' and prints no list",
-)
 def test_basic_quota_paging(root: Coe) -> None:
     for project in ("proj-x", "proj-y"):
         root.quota("create", project)

@@ -310,9 +310,11 @@ def patch_from(
     request: Request, ctx: RequestContext, ident: str, document: Any, flavour: Flavour
 ) -> dict[str, Any]:
     ops = jsonpatch.parse(document)
-    ctx = policy.widen_for_admin(ctx, f"{flavour.policy}:update_all_projects")
     with transaction() as session:
+        # Looked up in the caller's own scope first, as Magnum does: even an admin
+        # gets 404 for another project's private template here.
         row = lookup(session, ctx, ident)
+        ctx = policy.widen_for_admin(ctx, f"{flavour.policy}:update_all_projects")
         policy.authorize(ctx, f"{flavour.policy}:update", _target(row))
         before = {key: getattr(row, key) for key in COLUMNS}
         after = jsonpatch.apply(before, ops, mandatory=NOT_REMOVABLE)
