@@ -65,6 +65,8 @@ def seed(url: str, templates: int, clusters: int) -> list[str]:
             "driver": fake_driver.NAME,
             "network_driver": "docker",
             "external_network_id": "public",
+            "flavor_id": "m1.small",
+            "master_flavor_id": "m1.small",
             "labels": {},
             "created_at": now,
         }
