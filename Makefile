@@ -48,7 +48,7 @@ unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit tests/api
 
 bench: $(STAMP) services
-	$(BIN)/python benchmarks/api.py
+	$(BIN)/python benchmarks/api.py --mode distributed
 
 clean:
 	rm -rf $(VENV) $(CLIENTS) .venv-keystone .mypy_cache .ruff_cache .pytest_cache
