@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CLIENTS := .venv-clients
 CLIENTS_STAMP := $(CLIENTS)/.installed
 
-.PHONY: run test lint unit services clients keystone bench clean
+.PHONY: run test lint unit services clients keystone bench bench-keystone clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ unit: $(STAMP)
 
 bench: $(STAMP) services
 	$(BIN)/python benchmarks/api.py --mode distributed
+
+# list/show with Keystone token validation, with and without the token cache.
+bench-keystone: $(STAMP) services keystone
+	$(BIN)/python benchmarks/api.py --mode distributed --auth keystone --seconds 10
 
 clean:
 	rm -rf $(VENV) $(CLIENTS) .venv-keystone .mypy_cache .ruff_cache .pytest_cache

@@ -5,12 +5,22 @@ Seeds a fresh PostgreSQL database with 1,000 templates and 10,000 clusters
 with N concurrent clients. Writes benchmarks/results/api.json and .md. Not a
 test: nothing is asserted, numbers are recorded.
 
-    .venv/bin/python benchmarks/api.py [--mode serve|distributed] [--clients 32] [--seconds 15]
+    .venv/bin/python benchmarks/api.py [--mode serve|distributed] [--auth noauth|keystone]
+                                       [--clients 32] [--seconds 15]
 
 ``serve`` is the embedded process (API + conductor, in-process bus) on
 PostgreSQL; ``distributed`` is ``moorage-api`` plus one ``moorage-conductor``
 over RabbitMQ. The conductor runs the test driver (tests/support), which does no
 real work, so that create measures the control plane and not Docker.
+
+``--auth keystone`` starts a real Keystone (tests/support/keystone.py), seeds the
+database in the Keystone project ``project-a`` and measures list and show as
+``a-member`` three times on the same database: ``auth_strategy = noauth`` (the
+baseline), keystonemiddleware with its default in-process token cache (every
+client sends the same token), and with the cache off (``[keystone_authtoken]
+token_cache_time = -1``: every request is validated by Keystone). The number of
+validations Keystone answered (``GET /v3/auth/tokens`` in its access log) is
+recorded for every operation. Writes benchmarks/results/api_keystone.json and .md.
 """
 
 from __future__ import annotations
@@ -40,22 +50,42 @@ sys.path.insert(0, str(ROOT))
 from moorage.db import migrate, models, session  # noqa: E402
 from tests.support import fake_driver  # noqa: E402
 from tests.support.databases import fresh_database  # noqa: E402
+from tests.support.keystone import Keystone, keystone  # noqa: E402
 from tests.support.live import free_port  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 PROJECT = "default"
 HEADERS = {"OpenStack-API-Version": "container-infra latest"}
+# Keystone mode: the project the database is seeded in, and the user who reads it.
+KEYSTONE_PROJECT = "project-a"
+KEYSTONE_USER = "a-member"
+# The operations measured with --auth keystone (scenarios() names).
+READS = ("list clusters (limit=100)", "list templates (limit=100)", "show cluster")
+# Columns of the results tables: header, key in a measured row.
+COLUMNS = [
+    ("operation", "operation"),
+    ("requests", "requests"),
+    ("errors", "errors"),
+    ("req/s", "throughput_rps"),
+    ("p50 ms", "p50_ms"),
+    ("p99 ms", "p99_ms"),
+]
+
+Request = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
 
 
-def seed(url: str, templates: int, clusters: int) -> list[str]:
-    """Bulk-insert templates, clusters and their two default node groups; return cluster uuids."""
+def seed(url: str, templates: int, clusters: int, project: str = PROJECT) -> list[str]:
+    """Bulk-insert templates, clusters and their two default node groups in ``project``.
+
+    Returns the cluster uuids.
+    """
     engine = session.make_engine(url)
     migrate.upgrade(engine)
     now = datetime.now(UTC).replace(tzinfo=None)
     template_rows = [
         {
             "uuid": str(uuid.uuid4()),
-            "project_id": PROJECT,
+            "project_id": project,
             "user_id": "admin",
             "name": f"tpl-{i}",
             "coe": "swarm-mode",
@@ -72,13 +102,14 @@ def seed(url: str, templates: int, clusters: int) -> list[str]:
         }
         for i in range(templates)
     ]
-    cluster_rows, group_rows = [], []
+    cluster_rows: list[dict[str, Any]] = []
+    group_rows: list[dict[str, Any]] = []
     for i in range(clusters):
         cid = str(uuid.uuid4())
         cluster_rows.append(
             {
                 "uuid": cid,
-                "project_id": PROJECT,
+                "project_id": project,
                 "user_id": "admin",
                 "name": f"c-{i}",
                 "cluster_template_id": template_rows[i % templates]["uuid"],
@@ -96,7 +127,7 @@ def seed(url: str, templates: int, clusters: int) -> list[str]:
                     "uuid": str(uuid.uuid4()),
                     "name": name,
                     "cluster_id": cid,
-                    "project_id": PROJECT,
+                    "project_id": project,
                     "role": role,
                     "node_count": count,
                     "is_default": True,
@@ -116,37 +147,48 @@ def seed(url: str, templates: int, clusters: int) -> list[str]:
         for start in range(0, len(group_rows), 4000):
             conn.execute(insert(models.NodeGroup), group_rows[start : start + 4000])
     engine.dispose()
-    return [row["uuid"] for row in cluster_rows]
+    return [str(row["uuid"]) for row in cluster_rows]
 
 
-def start_server(mode: str, url: str, tmp: Path) -> tuple[str, list[subprocess.Popen[bytes]]]:
+def start_server(
+    mode: str, url: str, tmp: Path, config: str = "", name: str = "server"
+) -> tuple[str, list[subprocess.Popen[bytes]]]:
+    """Start the service on ``url``; ``config`` goes at the end of ``[DEFAULT]`` (and may
+    open sections of its own). Its configuration and log are ``tmp/<name>.conf|.log``."""
     port = free_port()
-    config = tmp / "moorage.conf"
+    config_file = tmp / f"{name}.conf"
+    log_file = tmp / f"{name}.log"
     transport = (
         "transport_url = rabbit://guest:guest@127.0.0.1:5672/\n" if mode == "distributed" else ""
     )
-    config.write_text(
-        f"[DEFAULT]\nstate_path = {tmp}\n{transport}[database]\nconnection = {url}\n"
+    config_file.write_text(
+        f"[DEFAULT]\nstate_path = {tmp}\n{transport}{config}[database]\nconnection = {url}\n"
         f"[api]\nport = {port}\n[quotas]\nmax_clusters_per_project = 1000000\n"
         f"[catalog]\nimages = moorage-node:debian,{fake_driver.CATALOG_ENTRY}\n"
         "[kubernetes]\nhealth_polling_interval = -1\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    log = open(tmp / "server.log", "w")  # noqa: SIM115 - lives as long as the processes
+    log = open(log_file, "w")  # noqa: SIM115 - lives as long as the processes
     if mode == "serve":
         commands = [
-            [sys.executable, "-m", "tests.support.fake_serve", "--config-file", str(config)]
+            [sys.executable, "-m", "tests.support.fake_serve", "--config-file", str(config_file)]
         ]
     else:
         commands = [
-            [sys.executable, "-m", "tests.support.fake_conductor", "--config-file", str(config)],
+            [
+                sys.executable,
+                "-m",
+                "tests.support.fake_conductor",
+                "--config-file",
+                str(config_file),
+            ],
             [
                 sys.executable,
                 "-m",
                 "tests.support.fake_conductor",
                 "--api",
                 "--config-file",
-                str(config),
+                str(config_file),
             ],
         ]
     procs = [
@@ -161,15 +203,23 @@ def start_server(mode: str, url: str, tmp: Path) -> tuple[str, list[subprocess.P
                 return base, procs
         except httpx.HTTPError:
             time.sleep(0.3)
-    raise RuntimeError((tmp / "server.log").read_text()[-3000:])
+    stop_server(procs)
+    raise RuntimeError(log_file.read_text()[-3000:])
+
+
+def stop_server(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 async def load(
     name: str,
     clients: int,
     seconds: float,
-    request: Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]],
+    request: Request,
     base: str,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run ``clients`` concurrent loops for ``seconds``; collect per-request latencies."""
     latencies: list[float] = []
@@ -178,7 +228,9 @@ async def load(
 
     async def worker(index: int) -> None:
         nonlocal errors
-        async with httpx.AsyncClient(base_url=base, headers=HEADERS, timeout=60) as client:
+        async with httpx.AsyncClient(
+            base_url=base, headers={**HEADERS, **(headers or {})}, timeout=60
+        ) as client:
             i = 0
             while time.monotonic() < stop:
                 started = time.perf_counter()
@@ -201,42 +253,110 @@ async def load(
     }
 
 
-def scenarios(
-    cluster_uuids: list[str], template: str
-) -> dict[str, Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]]:
-    return {
+def scenarios(cluster_uuids: list[str], template: str | None = None) -> dict[str, Request]:
+    """The measured operations; create only when a ``template`` to create from is given."""
+    operations: dict[str, Request] = {
         "list clusters (limit=100)": lambda c, i: c.get("/v1/clusters", params={"limit": 100}),
         "list templates (limit=100)": lambda c, i: c.get(
             "/v1/clustertemplates", params={"limit": 100}
         ),
         "show cluster": lambda c, i: c.get(f"/v1/clusters/{cluster_uuids[i % len(cluster_uuids)]}"),
-        "create cluster": lambda c, i: c.post(
+    }
+    if template is not None:
+        operations["create cluster"] = lambda c, i: c.post(
             "/v1/clusters",
             json={"name": f"bench-{i}", "cluster_template_id": template, "node_count": 1},
-        ),
-    }
+        )
+    return operations
+
+
+def measure(
+    operations: dict[str, Request],
+    clients: int,
+    seconds: float,
+    base: str,
+    headers: dict[str, str] | None = None,
+    validations: Callable[[], int] | None = None,
+) -> list[dict[str, Any]]:
+    """Measure each operation in turn; with ``validations`` (Keystone's counter), record how
+    many token validations Keystone answered during each one."""
+    measured = []
+    for name, request in operations.items():
+        before = validations() if validations else 0
+        row = asyncio.run(load(name, clients, seconds, request, base, headers))
+        if validations:
+            time.sleep(0.5)  # gunicorn logs a request just after answering it
+            row["keystone_validations"] = validations() - before
+        measured.append(row)
+    return measured
+
+
+def table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], left: int = 1) -> list[str]:
+    """A markdown table of ``rows``; the first ``left`` columns are left-aligned."""
+    lines = [
+        "| " + " | ".join(header for header, _ in columns) + " |",
+        "| " + " | ".join("---" if i < left else "---:" for i in range(len(columns))) + " |",
+    ]
+    for row in rows:
+        lines.append("| " + " | ".join(str(row[key]) for _, key in columns) + " |")
+    return lines
+
+
+def save(stem: str, results: dict[str, Any], lines: list[str]) -> None:
+    """Write ``results`` to ``RESULTS/<stem>.json`` and ``lines`` to ``<stem>.md``."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n")
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def setup_line(results: dict[str, Any]) -> str:
+    return (
+        f"Machine: {results['machine']}. Database: PostgreSQL with {results['templates']} "
+        f"templates and {results['clusters']} clusters. {results['clients']} concurrent "
+        f"clients, {results['seconds']} s per operation."
+    )
 
 
 def write(results: dict[str, Any]) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "api.json").write_text(json.dumps(results, indent=2) + "\n")
     lines = [
         f"# API benchmark ({results['mode']}, {results['date']})",
         "",
-        f"Machine: {results['machine']}. Database: PostgreSQL with {results['templates']} templates "
-        f"and {results['clusters']} clusters. {results['clients']} concurrent clients, "
-        f"{results['seconds']} s per operation.",
+        setup_line(results),
         "",
-        "| operation | requests | errors | req/s | p50 ms | p99 ms |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        *table(results["operations"], COLUMNS),
     ]
-    for r in results["operations"]:
-        lines.append(
-            f"| {r['operation']} | {r['requests']} | {r['errors']} | {r['throughput_rps']} "
-            f"| {r['p50_ms']} | {r['p99_ms']} |"
-        )
-    (RESULTS / "api.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    save("api", results, lines)
+
+
+def write_keystone(results: dict[str, Any]) -> None:
+    rows = [
+        {**row, "auth": run["auth"], "keystone_validations": row.get("keystone_validations", "-")}
+        for run in results["runs"]
+        for row in run["operations"]
+    ]
+    before, after = results["load_average"]["before"], results["load_average"]["after"]
+    lines = [
+        f"# API benchmark with Keystone ({results['mode']}, {results['date']})",
+        "",
+        setup_line(results),
+        "",
+        f"Data in Keystone project `{KEYSTONE_PROJECT}` ({results['project_id']}), read as "
+        f"`{KEYSTONE_USER}` (member) with one token shared by all clients. Keystone "
+        f"({results['keystone']}) runs on the same machine. Three runs on the same database, "
+        "the service restarted for each: `auth_strategy = noauth` (baseline, every request an "
+        "admin of the project), `keystone` with keystonemiddleware's default in-process token "
+        "cache, and `keystone` with `[keystone_authtoken] token_cache_time = -1` (no cache: "
+        "every request is validated by Keystone). Each run starts with one request, not "
+        "counted, that fills the cache. *validations* is the number of `GET /v3/auth/tokens` "
+        "Keystone answered during the operation (its access log).",
+        "",
+        f"Load average (1, 5, 15 min) before: {before}, after: {after}"
+        + (f". {results['note'].rstrip('.')}." if results["note"] else "."),
+        "",
+        *table(rows, [("auth", "auth"), *COLUMNS, ("validations", "keystone_validations")], 2),
+    ]
+    save("api_keystone", results, lines)
 
 
 def machine() -> str:
@@ -244,40 +364,105 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {memory:.0f} GiB, {platform.system()} {platform.release()}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mode", choices=["serve", "distributed"], default="serve")
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--templates", type=int, default=1000)
-    parser.add_argument("--clusters", type=int, default=10000)
-    args = parser.parse_args()
+def load_average() -> list[float]:
+    return [round(value, 2) for value in os.getloadavg()]
+
+
+def common(args: argparse.Namespace) -> dict[str, Any]:
+    """The fields every results file has."""
+    return {
+        "mode": args.mode,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "machine": machine(),
+        "templates": args.templates,
+        "clusters": args.clusters,
+        "clients": args.clients,
+        "seconds": args.seconds,
+    }
+
+
+def bench_noauth(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp, fresh_database("postgresql", Path(tmp)) as url:
         cluster_uuids = seed(url, args.templates, args.clusters)
         base, procs = start_server(args.mode, url, Path(tmp))
         try:
             template = httpx.get(base + "/v1/clustertemplates?limit=1", headers=HEADERS).json()
             template_uuid = template["clustertemplates"][0]["uuid"]
-            measured = [
-                asyncio.run(load(name, args.clients, args.seconds, request, base))
-                for name, request in scenarios(cluster_uuids, template_uuid).items()
-            ]
+            measured = measure(
+                scenarios(cluster_uuids, template_uuid), args.clients, args.seconds, base
+            )
         finally:
-            for proc in procs:
-                proc.terminate()
-                proc.wait(timeout=30)
-    write(
+            stop_server(procs)
+    write({**common(args), "operations": measured})
+
+
+def keystone_runs(ks: Keystone, project: str) -> list[tuple[str, str, dict[str, str]]]:
+    """(label, configuration, request headers) of each run of the Keystone benchmark."""
+    token = {"X-Auth-Token": ks.token(KEYSTONE_USER)}
+    return [
+        ("noauth", f"[noauth]\nproject_id = {project}\n", {}),
+        ("keystone, token cache on", ks.authtoken_config(), token),
+        ("keystone, token cache off", ks.authtoken_config() + "token_cache_time = -1\n", token),
+    ]
+
+
+def warm_up(base: str, headers: dict[str, str]) -> None:
+    """One request, so the cache is filled; and a check that the clusters are visible."""
+    response = httpx.get(
+        base + "/v1/clusters", params={"limit": 1}, headers={**HEADERS, **headers}, timeout=60
+    )
+    if response.status_code != 200 or not response.json()["clusters"]:
+        raise RuntimeError(f"no clusters visible: {response.status_code} {response.text[:500]}")
+
+
+def bench_keystone(args: argparse.Namespace) -> None:
+    runs = []
+    loads = {"before": load_average()}
+    with tempfile.TemporaryDirectory() as name, keystone(Path(name)) as ks:
+        tmp = Path(name)
+        project = ks.find("projects", KEYSTONE_PROJECT)
+        with fresh_database("postgresql", tmp) as url:
+            cluster_uuids = seed(url, args.templates, args.clusters, project)
+            operations = {k: v for k, v in scenarios(cluster_uuids).items() if k in READS}
+            for number, (label, config, headers) in enumerate(keystone_runs(ks, project)):
+                base, procs = start_server(args.mode, url, tmp, config, f"server-{number}")
+                try:
+                    warm_up(base, headers)
+                    measured = measure(
+                        operations, args.clients, args.seconds, base, headers, ks.validations
+                    )
+                finally:
+                    stop_server(procs)
+                print(label, json.dumps(measured), flush=True)
+                runs.append({"auth": label, "config": config, "operations": measured})
+    loads["after"] = load_average()
+    write_keystone(
         {
-            "mode": args.mode,
-            "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-            "machine": machine(),
-            "templates": args.templates,
-            "clusters": args.clusters,
-            "clients": args.clients,
-            "seconds": args.seconds,
-            "operations": measured,
+            **common(args),
+            "project_id": project,
+            "user": KEYSTONE_USER,
+            "keystone": "gunicorn, 2 workers, fernet tokens, SQLite",
+            "load_average": loads,
+            "note": args.note,
+            "runs": runs,
         }
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--mode", choices=["serve", "distributed"], default="serve")
+    parser.add_argument("--auth", choices=["noauth", "keystone"], default="noauth")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--templates", type=int, default=1000)
+    parser.add_argument("--clusters", type=int, default=10000)
+    parser.add_argument("--note", default="", help="a remark for the --auth keystone results")
+    args = parser.parse_args()
+    if args.auth == "keystone":
+        bench_keystone(args)
+    else:
+        bench_noauth(args)
 
 
 if __name__ == "__main__":
