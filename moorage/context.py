@@ -15,7 +15,10 @@ class RequestContext:
     """Travels with a request from the API through the bus to the conductor.
 
     ``all_projects`` widens DB queries to every project; it is set only after the
-    matching ``*_all_projects`` policy passed for an admin.
+    matching ``*_all_projects`` policy passed for an admin. ``system_scope`` ("all")
+    and ``domain_scope`` (a domain id) are set for Keystone tokens scoped to the
+    system or a domain instead of a project; project-scoped policy rules refuse them
+    (they stay in the API: the bus form leaves them out).
     """
 
     user_id: str | None = None
@@ -28,6 +31,8 @@ class RequestContext:
     domain_id: str | None = None
     auth_token: str | None = None
     all_projects: bool = False
+    system_scope: str | None = None
+    domain_scope: str | None = None
 
     def scoped_to_all_projects(self) -> RequestContext:
         return replace(self, all_projects=True)

@@ -117,6 +117,13 @@ def _context(environ: dict[str, Any], request_id: str) -> RequestContext:
     def header(name: str) -> str | None:
         return environ.get("HTTP_X_" + name) or None
 
+    # auth_token sets ``OpenStack-System-Scope: all`` for a system-scoped token, but a
+    # valid service token's headers overwrite that one; the user's token data decides.
+    user = getattr(environ.get("keystone.token_auth"), "user", None)
+    if user is not None:
+        system_scope = "all" if getattr(user, "system_scoped", False) else None
+    else:
+        system_scope = environ.get("HTTP_OPENSTACK_SYSTEM_SCOPE") or None
     ctx = RequestContext(
         user_id=header("USER_ID"),
         user_name=header("USER_NAME"),
@@ -126,7 +133,12 @@ def _context(environ: dict[str, Any], request_id: str) -> RequestContext:
         roles=expand_roles((header("ROLES") or "").split(",")),
         auth_token=header("AUTH_TOKEN"),
         request_id=request_id,
+        system_scope=system_scope,
+        # A domain-scoped token: ``X-Domain-Id`` (project-scoped ones have none).
+        domain_scope=header("DOMAIN_ID"),
     )
+    # context_is_admin is unscoped (as in Magnum), so a system-scoped admin is an admin
+    # here too; every resource rule is project-scoped and refuses it all the same.
     return dataclasses.replace(ctx, is_admin=policy.check(ctx, "context_is_admin"))
 
 
