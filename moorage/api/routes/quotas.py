@@ -1,9 +1,9 @@
 """``/v1/quotas``: per-project cluster limits, managed by admins (api.md section 13).
 
 Magnum checks on create that the project exists in Keystone (404 ``The
-project_id <p> could not be found.``). Moorage without Keystone (noauth or HTTP
-basic) has no project catalogue to ask, so any project id is accepted; the
-Keystone mode adds the check.
+project_id <p> could not be found.``), before policy; so does Moorage with
+``auth_strategy = keystone`` (``moorage.api.identity``). Without Keystone (noauth
+or HTTP basic) there is no project catalogue to ask and any project id is accepted.
 
 The limit these rows set for cluster create is ``moorage.db.quotas.cluster_limit``.
 """
@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
-from moorage.api import policy
+from moorage.api import identity, policy
 from moorage.api.auth import context_from
 from moorage.api.common import collection, iso, json_body, next_link, page, read_json
 from moorage.context import RequestContext
@@ -84,8 +84,10 @@ def _lookup(session: Session, project_id: str, resource: str) -> models.Quota:
 )
 async def create(request: Request, ctx: RequestContext = Depends(context_from)) -> dict[str, Any]:
     values = parse_body("quota", await read_json(request), SCHEMA)
-    policy.authorize(ctx, "quota:create")
     project_id = values.get("project_id")
+    if project_id:
+        await identity.ensure_project_exists(ctx, project_id)  # before policy, as Magnum
+    policy.authorize(ctx, "quota:create")
     if not project_id:
         raise exceptions.Invalid("Must provide a valid project ID.")
     resource = values.get("resource") or quotas.CLUSTER
