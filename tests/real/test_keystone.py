@@ -14,18 +14,25 @@ token cache. Tests share the servers and run in file order.
 
 from __future__ import annotations
 
+import datetime
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cryptography import x509
 
-from tests.real.test_magnum_client import OPENSTACK, TEMPLATE, UUID, Coe
+from tests.real.test_magnum_client import OPENSTACK, TEMPLATE, UUID, Coe, csr_pem
 from tests.support.keystone import USERS, Keystone, keystone
 from tests.support.live import LiveServer, serve
 
 pytestmark = pytest.mark.real
+
+# keystonemiddleware keeps a validated token this long ([keystone_authtoken]
+# token_cache_time; 300 s by default): short here so that the tests can outwait it.
+TOKEN_CACHE_SECONDS = 15
 
 UNAUTHORIZED = {
     "error": {
@@ -39,7 +46,7 @@ UNAUTHORIZED = {
 class KeystoneCoe(Coe):
     """``openstack coe ...`` as one Keystone user: password auth, endpoint from the catalog."""
 
-    def __init__(self, ks: Keystone, cwd: Path, user: str) -> None:
+    def __init__(self, ks: Keystone, cwd: Path, user: str, project: str | None = None) -> None:
         super().__init__(OPENSTACK, cwd, "", [])
         self.prefix = [
             str(OPENSTACK), "--debug",
@@ -47,7 +54,7 @@ class KeystoneCoe(Coe):
             "--os-auth-url", ks.auth_url,
             "--os-username", user, "--os-password", ks.password(user),
             "--os-user-domain-id", "default",
-            "--os-project-name", USERS[user], "--os-project-domain-id", "default",
+            "--os-project-name", project or USERS[user], "--os-project-domain-id", "default",
             "--os-region-name", "RegionOne", "--os-interface", "public",
         ]  # fmt: skip
 
@@ -62,7 +69,8 @@ def ks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Keystone]:
 
 @pytest.fixture(scope="module")
 def server(ks: Keystone, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with serve(tmp_path_factory.mktemp("moorage-keystone"), ks.authtoken_config()) as live:
+    config = ks.authtoken_config() + f"token_cache_time = {TOKEN_CACHE_SECONDS}\n"
+    with serve(tmp_path_factory.mktemp("moorage-keystone"), config) as live:
         # The script again (idempotent): now Moorage's port is known for the catalog.
         ks.setup("start", moorage_endpoint=live.url + "/v1")
         yield live
@@ -94,6 +102,19 @@ def cluster_a(user: dict[str, KeystoneCoe]) -> dict[str, Any]:
 def get(server: LiveServer, path: str, token: str | None = None) -> httpx.Response:
     headers = {"X-Auth-Token": token} if token is not None else {}
     return httpx.get(server.url + path, headers=headers, timeout=30)
+
+
+def post_template(server: LiveServer, token: str, name: str) -> httpx.Response:
+    """``POST /v1/clustertemplates`` of a minimal template with ``token``."""
+    body = {
+        "name": name,
+        "coe": "swarm-mode",
+        "image_id": "fake-image",
+        "external_network_id": "public",
+    }
+    return httpx.post(
+        server.url + "/v1/clustertemplates", json=body, headers={"X-Auth-Token": token}, timeout=30
+    )
 
 
 # --- raw HTTP: public routes, keystonemiddleware's 401, the token cache -------------
@@ -146,12 +167,7 @@ def test_token_cache(server: LiveServer, ks: Keystone) -> None:
 def test_context_from_token(server: LiveServer, ks: Keystone, project: dict[str, str]) -> None:
     """The request acts as the token's user in the token's project."""
     token = ks.token("a-member")
-    made = httpx.post(
-        server.url + "/v1/clustertemplates",
-        json={"name": "ct-raw", "coe": "swarm-mode", "image_id": "fake-image",
-              "external_network_id": "public"},
-        headers={"X-Auth-Token": token}, timeout=30,
-    )  # fmt: skip
+    made = post_template(server, token, "ct-raw")
     assert made.status_code == 201, made.text
     assert made.json()["project_id"] == project["project-a"]
     assert made.json()["user_id"] == ks.find("users", "a-member")
@@ -159,6 +175,16 @@ def test_context_from_token(server: LiveServer, ks: Keystone, project: dict[str,
         f"{server.url}/v1/clustertemplates/{made.json()['uuid']}",
         headers={"X-Auth-Token": token}, timeout=30,
     ).status_code == 204  # fmt: skip
+
+
+def test_service_token(server: LiveServer, ks: Keystone) -> None:
+    """An ``X-Service-Token`` is validated as keystonemiddleware defines: a bad one is 401."""
+    token, service = ks.token("a-reader"), ks.token("moorage", "service")
+    both = {"X-Auth-Token": token, "X-Service-Token": service}
+    assert httpx.get(server.url + "/v1/clusters", headers=both, timeout=30).status_code == 200
+    bad = {"X-Auth-Token": token, "X-Service-Token": "garbage"}
+    response = httpx.get(server.url + "/v1/clusters", headers=bad, timeout=30)
+    assert (response.status_code, response.json()) == (401, UNAUTHORIZED)
 
 
 def test_identity_headers_of_the_caller_are_ignored(server: LiveServer, ks: Keystone) -> None:
@@ -241,6 +267,164 @@ def test_admin_sees_every_project(
     assert shown["project_id"] == project["project-a"]
 
 
+def test_template_update_delete_publish(
+    user: dict[str, KeystoneCoe], cluster_a: dict[str, Any]
+) -> None:
+    member, reader, other = user["a-member"], user["a-reader"], user["b-member"]
+    updated = member.json("cluster", "template", "update", "ct-mine", "--docker-volume-size", "5")
+    assert updated["docker_volume_size"] == 5
+    run = reader.fails("cluster", "template", "update", "ct-mine", "--docker-volume-size", "6")
+    assert run.message.startswith(
+        "Policy doesn't allow clustertemplate:update to be performed (HTTP 403)"
+    )
+    run = other.fails("cluster", "template", "update", "ct-mine", "--docker-volume-size", "6")
+    assert run.message.startswith("ClusterTemplate ct-mine could not be found (HTTP 404)")
+    run = member.fails("cluster", "template", "update", "ct-mine", "--public")
+    assert run.message.startswith(
+        "Not authorized to set public or hidden flag for cluster template (HTTP 403)"
+    )
+    # Only admin publishes; a public template is seen, not changed, by every project.
+    public = user["admin"].json("cluster", "template", "create", "ct-public", *TEMPLATE, "--public")
+    assert public["public"] is True
+    assert other.json("cluster", "template", "show", "ct-public")["uuid"] == public["uuid"]
+    run = other.fails("cluster", "template", "update", "ct-public", "--docker-volume-size", "6")
+    assert run.message.startswith(
+        "Policy doesn't allow clustertemplate:update to be performed (HTTP 403)"
+    )
+    run = other.ok("cluster", "template", "delete", "ct-a")
+    assert "ClusterTemplate ct-a could not be found (HTTP 404)" in run.stdout, run.evidence
+    run = member.ok("cluster", "template", "delete", "ct-mine")
+    assert run.stdout == "Request to delete cluster template ct-mine has been accepted.\n"
+    user["admin"].ok("cluster", "template", "delete", "ct-public")
+
+
+def test_cluster_update_and_resize(user: dict[str, KeystoneCoe], cluster_a: dict[str, Any]) -> None:
+    member = user["a-member"]
+    run = member.ok("cluster", "update", "ca1", "--node-count", "2")
+    assert run.stdout == "Request to update cluster ca1 has been accepted.\n"
+    settled = member.settled("ca1")
+    assert (settled["status"], settled["node_count"]) == ("UPDATE_COMPLETE", 2), settled
+    run = member.ok("cluster", "resize", "ca1", "1")
+    assert run.stdout == "Request to resize cluster ca1 has been accepted.\n"
+    settled = member.settled("ca1")
+    assert (settled["status"], settled["node_count"]) == ("UPDATE_COMPLETE", 1), settled
+    for action, args in (("update", ("--node-count", "3")), ("resize", ("3",))):
+        run = user["a-reader"].fails("cluster", action, "ca1", *args)
+        assert f"Policy doesn't allow cluster:{action} to be performed (HTTP 403)" in run.stderr
+        run = user["b-member"].fails("cluster", action, "ca1", *args)
+        assert "Cluster ca1 could not be found (HTTP 404)" in run.stderr
+    assert member.json("cluster", "show", "ca1")["node_count"] == 1
+
+
+def test_cluster_upgrade(user: dict[str, KeystoneCoe], cluster_a: dict[str, Any]) -> None:
+    member = user["a-member"]
+    target = member.json(
+        "cluster", "template", "create", "ct-a2", *TEMPLATE, "--master-flavor", "m1.tiny",
+        "--flavor", "m1.small",
+    )  # fmt: skip
+    run = user["a-reader"].fails("cluster", "upgrade", "ca1", "ct-a2")
+    assert run.message.startswith("Policy doesn't allow cluster:upgrade to be performed (HTTP 403)")
+    run = user["b-member"].fails("cluster", "upgrade", "ca1", "ct-a2")
+    assert run.message.startswith("Cluster ca1 could not be found (HTTP 404)")
+    run = member.ok("cluster", "upgrade", "ca1", "ct-a2")
+    assert run.stdout == "Request to upgrade cluster ca1 has been accepted.\n"
+    settled = member.settled("ca1")
+    assert settled["status"] == "UPDATE_COMPLETE", settled
+    assert settled["cluster_template_id"] == target["uuid"]
+
+
+def test_nodegroups(user: dict[str, KeystoneCoe], cluster_a: dict[str, Any]) -> None:
+    member, reader = user["a-member"], user["a-reader"]
+    run = member.ok("nodegroup", "create", "ca1", "ng-a", "--node-count", "1", "--max-nodes", "2")
+    assert run.stdout.startswith("Request to create nodegroup "), run.evidence
+    shown = member.nodegroup_settled("ca1", "ng-a")
+    assert (shown["status"], shown["project_id"]) == ("CREATE_COMPLETE", cluster_a["project_id"])
+    names = ["default-master", "default-worker", "ng-a"]
+    assert [row["name"] for row in reader.json("nodegroup", "list", "ca1")] == names
+    assert reader.json("nodegroup", "show", "ca1", "ng-a")["uuid"] == shown["uuid"]
+    assert [row["name"] for row in user["admin"].json("nodegroup", "list", cluster_a["uuid"])] == (
+        names
+    )
+    run = member.ok("nodegroup", "update", "ca1", "ng-a", "--max-nodes", "3")
+    assert run.stdout == "Request to update nodegroup ng-a has been accepted.\n"
+    assert member.json("nodegroup", "show", "ca1", "ng-a")["max_node_count"] == 3
+    run = reader.fails("nodegroup", "create", "ca1", "ng-r")
+    assert run.message.startswith(
+        "Policy doesn't allow nodegroup:create to be performed (HTTP 403)"
+    )
+    run = reader.fails("nodegroup", "update", "ca1", "ng-a", "--max-nodes", "4")
+    assert run.message.startswith(
+        "Policy doesn't allow nodegroup:update to be performed (HTTP 403)"
+    )
+    for args in (("list", "ca1"), ("show", "ca1", "ng-a"), ("delete", "ca1", "ng-a")):
+        run = user["b-member"].fails("nodegroup", *args)
+        assert "Cluster ca1 could not be found (HTTP 404)" in run.stderr, run.evidence
+    run = member.ok("nodegroup", "delete", "ca1", "ng-a")
+    assert run.stdout == "Request to delete nodegroup ng-a has been accepted.\n"
+    member.poll(("nodegroup", "show", "ca1", "ng-a"), lambda r: r.rc != 0)
+    assert [row["name"] for row in member.json("nodegroup", "list", "ca1")] == names[:2]
+
+
+def test_ca_show_sign_rotate(
+    user: dict[str, KeystoneCoe], cluster_a: dict[str, Any], tmp_path: Path
+) -> None:
+    """The CA goes to the cluster's creator (Magnum's certificate:* defaults).
+
+    Certificates are not cross-project even for admins (api.md 7): 404 as for anyone.
+    """
+    member = user["a-member"]
+    pem = member.ok("ca", "show", "ca1").stdout
+    ca = x509.load_pem_x509_certificate(pem.encode())
+    run = user["admin"].fails("ca", "show", cluster_a["uuid"])
+    assert run.message.startswith(f"Cluster {cluster_a['uuid']} could not be found (HTTP 404)")
+    csr = tmp_path / "client.csr"
+    csr.write_text(csr_pem("a-member"))
+    signed = x509.load_pem_x509_certificate(
+        member.ok("ca", "sign", "ca1", str(csr)).stdout.encode()
+    )
+    signed.verify_directly_issued_by(ca)
+    reader = user["a-reader"]
+    run = reader.fails("ca", "show", "ca1")
+    assert run.message.startswith("Policy doesn't allow certificate:get to be performed (HTTP 403)")
+    run = reader.fails("ca", "sign", "ca1", str(csr))
+    assert run.message.startswith(
+        "Policy doesn't allow certificate:create to be performed (HTTP 403)"
+    )
+    for args in (("show", "ca1"), ("sign", "ca1", str(csr)), ("rotate", "ca1")):
+        run = user["b-member"].fails("ca", *args)
+        assert "Cluster ca1 could not be found (HTTP 404)" in run.stderr, run.evidence
+    run = reader.fails("ca", "rotate", "ca1")
+    assert "Policy doesn't allow certificate:rotate_ca to be performed (HTTP 403)" in run.stderr
+    run = member.ok("ca", "rotate", "ca1")
+    assert run.stdout.startswith("Request to rotate the CA certificate for cluster "), run.evidence
+    assert member.settled("ca1")["status"] == "UPDATE_COMPLETE"
+    assert member.ok("ca", "show", "ca1").stdout != pem
+
+
+def test_cluster_config(
+    user: dict[str, KeystoneCoe], cluster_a: dict[str, Any], tmp_path: Path
+) -> None:
+    run = user["a-member"].ok("cluster", "config", "ca1", "--dir", str(tmp_path), "--output-certs")
+    assert f"export DOCKER_HOST={cluster_a['api_address']}\n" in run.stdout
+    cert = x509.load_pem_x509_certificate((tmp_path / "cert.pem").read_bytes())
+    cert.verify_directly_issued_by(
+        x509.load_pem_x509_certificate((tmp_path / "ca.pem").read_bytes())
+    )
+    run = user["b-member"].fails("cluster", "config", "ca1", "--dir", str(tmp_path), "--force")
+    assert run.message.startswith("Cluster ca1 could not be found (HTTP 404)")
+
+
+def test_credential_rotate(user: dict[str, KeystoneCoe], cluster_a: dict[str, Any]) -> None:
+    run = user["a-member"].ok("credential", "rotate", "ca1")
+    assert run.stdout.startswith(
+        "Credential rotation failed: Credential rotation is not supported by driver (HTTP 400)"
+    ), run.evidence
+    run = user["a-reader"].ok("credential", "rotate", "ca1")
+    assert "Policy doesn't allow credential:rotate to be performed (HTTP 403)" in run.stdout
+    run = user["b-member"].ok("credential", "rotate", "ca1")
+    assert "Cluster ca1 could not be found (HTTP 404)" in run.stdout, run.evidence
+
+
 def test_stats(
     user: dict[str, KeystoneCoe], cluster_a: dict[str, Any], project: dict[str, str]
 ) -> None:
@@ -265,9 +449,37 @@ def test_quotas(user: dict[str, KeystoneCoe], project: dict[str, str]) -> None:
     assert user["a-reader"].quota("show", a).properties()["hard_limit"] == "7"
     other = user["b-member"].quota("show", a, ok=False)
     assert other.message.startswith("Not authorized (HTTP 403)")
+    updated = user["admin"].quota("update", a, "--hard-limit", "8")
+    assert updated.properties()["hard_limit"] == "8"
+    run = user["a-member"].quota("update", a, "--hard-limit", "99")
+    assert "Policy doesn't allow quota:update to be performed (HTTP 403)" in run.stdout
     every = user["admin"].ok("quotas", "list", "--all-tenants").table()
-    assert {"project_id": a, "resource": "Cluster", "hard_limit": "7"} in every
-    user["admin"].quota("delete", a)
+    assert {"project_id": a, "resource": "Cluster", "hard_limit": "8"} in every
+    run = user["a-member"].fails("quotas", "list")
+    assert run.message.startswith("Policy doesn't allow quota:get_all to be performed (HTTP 403)")
+    run = user["a-member"].quota("delete", a)
+    assert "Policy doesn't allow quota:delete to be performed (HTTP 403)" in run.stdout
+    deleted = user["admin"].quota("delete", a)
+    assert deleted.stdout.startswith("Request to delete quota for project id "), deleted.evidence
+    assert user["a-reader"].quota("show", a).properties()["hard_limit"] == "20"
+
+
+def test_quota_for_unknown_project(user: dict[str, KeystoneCoe], project: dict[str, str]) -> None:
+    """Keystone is asked, as the caller, before policy: 404 for a project it does not know.
+
+    Keystone tells only those who may read projects (admin); others learn nothing
+    from it and policy refuses them.
+    """
+    run = user["admin"].quota("create", "no-such-project")
+    assert run.stdout.startswith(
+        "Create quota for project_id no-such-project resource Cluster failed: "
+        "The project_id no-such-project could not be found (HTTP 404)"
+    ), run.evidence
+    for other in ("no-such-project", project["project-b"]):
+        run = user["a-member"].quota("create", other)
+        assert "Policy doesn't allow quota:create to be performed (HTTP 403)" in run.stdout
+    every = user["admin"].ok("quotas", "list", "--all-tenants").table()
+    assert [row for row in every if row["project_id"] == "no-such-project"] == []
 
 
 def test_service_list_is_for_admins(user: dict[str, KeystoneCoe]) -> None:
@@ -287,6 +499,81 @@ def test_cluster_delete(user: dict[str, KeystoneCoe], cluster_a: dict[str, Any])
     member.gone("ca1")
     assert member.json("cluster", "list") == []
     assert user["admin"].json("cluster", "list") == []
+
+
+# --- identities that change: a creator removed, a token expiring, a project deleted ----
+
+
+def test_cluster_outlives_its_creator(
+    server: LiveServer, ks: Keystone, user: dict[str, KeystoneCoe]
+) -> None:
+    """Moorage manages clusters with its own credentials, never the creator's token.
+
+    Magnum master keeps no trusts either (behaviour.md 6.1); here the conductor needs
+    no OpenStack credentials at all, so the cluster of a user who is gone is run and
+    changed by the rest of the project as before.
+    """
+    member = user["a-member"]
+    temp = KeystoneCoe(ks, member.cwd, "a-temp", project="project-a")
+    _, temp_id = ks.add_member("a-temp", "project-a")
+    temp.ok("cluster", "create", "ca-temp", "--cluster-template", "ct-a2", "--node-count", "1")
+    made = temp.settled("ca-temp")
+    assert made["status"] == "CREATE_COMPLETE", made
+    shown = get(server, f"/v1/clusters/{made['uuid']}", ks.token("a-member")).json()
+    assert shown["user_id"] == temp_id
+    token = ks.token("a-temp", "project-a")  # not used yet, so not in the cache
+    ks.admin("DELETE", f"/users/{temp_id}")
+    assert get(server, "/v1/clusters", token).status_code == 401
+    member.ok("cluster", "resize", "ca-temp", "2")
+    settled = member.settled("ca-temp")
+    assert (settled["status"], settled["node_count"]) == ("UPDATE_COMPLETE", 2), settled
+    # The CA stays the creator's: Magnum's certificate:get default (admin or creator).
+    run = member.fails("ca", "show", "ca-temp")
+    assert run.message.startswith("Policy doesn't allow certificate:get to be performed (HTTP 403)")
+    member.ok("cluster", "delete", "ca-temp")
+    member.gone("ca-temp")
+
+
+def test_expired_token_is_401(server: LiveServer, ks: Keystone) -> None:
+    """A token that was valid and cached is refused once it expires."""
+    expires = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=6)
+    token = ks.app_credential_token("a-reader", expires)
+    assert get(server, "/v1/clusters", token).status_code == 200
+    time.sleep(max(0.0, (expires - datetime.datetime.now(datetime.UTC)).total_seconds()) + 1)
+    response = get(server, "/v1/clusters", token)
+    assert response.status_code == 401
+    assert response.json() == UNAUTHORIZED
+
+
+def test_deleted_project_gets_nothing(server: LiveServer, ks: Keystone) -> None:
+    """Tokens of a deleted project are refused: at once when unseen, after the cache window else."""
+    project_id, _ = ks.add_member("c-member", "project-c")
+    seen, unseen = ks.token("c-member", "project-c"), ks.token("c-member", "project-c")
+    made = post_template(server, seen, "ct-c")
+    assert made.status_code == 201, made.text
+    deleted_at = time.monotonic()
+    ks.admin("DELETE", f"/projects/{project_id}")
+    response = get(server, "/v1/clustertemplates", unseen)
+    assert (response.status_code, response.json()) == (401, UNAUTHORIZED)
+    # A token validated before the deletion lives in the cache for token_cache_time.
+    time.sleep(max(0.0, TOKEN_CACHE_SECONDS + 1 - (time.monotonic() - deleted_at)))
+    response = get(server, "/v1/clustertemplates", seen)
+    assert (response.status_code, response.json()) == (401, UNAUTHORIZED)
+
+
+def test_system_scoped_token_is_refused(server: LiveServer, ks: Keystone) -> None:
+    """Magnum's rules are project-scoped: a system-scoped admin token is refused (403)."""
+    token = ks.system_token()
+    for path in ("/v1/clusters", "/v1/clustertemplates", "/v1/mservices", "/v1/quotas"):
+        response = get(server, path, token)
+        assert response.status_code == 403, response.text
+        (error,) = response.json()["errors"]
+        assert error["detail"].startswith("Policy doesn't allow "), error
+    made = post_template(server, token, "ct-system")
+    assert made.status_code == 403, made.text
+    assert made.json()["errors"][0]["detail"] == (
+        "Policy doesn't allow clustertemplate:create to be performed."
+    )
 
 
 # --- last: Keystone goes away --------------------------------------------------------

@@ -180,8 +180,15 @@ class Coe:
 
     def settled(self, cluster: str) -> dict[str, Any]:
         """The cluster once its status is no longer ``*_IN_PROGRESS``."""
-        run = self.wait(
-            cluster, lambda r: r.rc == 0 and not r.json()["status"].endswith("_IN_PROGRESS")
+        return self._settled(("cluster", "show", cluster, "-f", "json"))
+
+    def nodegroup_settled(self, cluster: str, nodegroup: str) -> dict[str, Any]:
+        """The node group once its status is no longer ``*_IN_PROGRESS``."""
+        return self._settled(("nodegroup", "show", cluster, nodegroup, "-f", "json"))
+
+    def _settled(self, show: tuple[str, ...]) -> dict[str, Any]:
+        run = self.poll(
+            show, lambda r: r.rc == 0 and not r.json()["status"].endswith("_IN_PROGRESS")
         )
         shown: dict[str, Any] = run.json()
         return shown
@@ -607,10 +614,7 @@ def test_nodegroup_create(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None
     )  # fmt: skip
     match = re.fullmatch(r"Request to create nodegroup (\S+) accepted\n", run.stdout)
     assert match and UUID.fullmatch(match[1]), run.evidence
-    shown = coe.poll(
-        ("nodegroup", "show", "c1", "ng-extra", "-f", "json"),
-        lambda r: r.rc == 0 and not r.json()["status"].endswith("_IN_PROGRESS"),
-    ).json()
+    shown = coe.nodegroup_settled("c1", "ng-extra")
     assert shown["uuid"] == match[1]
     assert shown["status"] == "CREATE_COMPLETE", shown
     assert coe.settled("c1")["node_count"] == 3  # 1 default worker + 2
@@ -669,10 +673,7 @@ def test_nodegroup_update(coe: Coe, cluster: tuple[Run, dict[str, Any]]) -> None
     coe.ok(
         "nodegroup", "update", "c1", "ng-extra", "--node-labels", "disk=hdd", "--node-taints", ""
     )
-    shown = coe.poll(
-        ("nodegroup", "show", "c1", "ng-extra", "-f", "json"),
-        lambda r: r.rc == 0 and not r.json()["status"].endswith("_IN_PROGRESS"),
-    ).json()
+    shown = coe.nodegroup_settled("c1", "ng-extra")
     assert (shown["node_labels"], shown["node_taints"]) == ({"disk": "hdd"}, [])
     bad = coe.fails("nodegroup", "update", "c1", "ng-extra", "--max-nodes", "1")
     assert bad.message.startswith(

@@ -9,12 +9,14 @@ creates projects ``project-a`` and ``project-b`` with a member and a reader each
 
 from __future__ import annotations
 
+import datetime
 import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -76,26 +78,84 @@ class Keystone:
     def password(self, user: str) -> str:
         return ADMIN_PASSWORD if user == "admin" else PASSWORD
 
-    def token(self, user: str) -> str:
-        """A new project-scoped token of ``user`` (password authentication)."""
-        body = {
-            "auth": {
-                "identity": {
-                    "methods": ["password"],
-                    "password": {
-                        "user": {
-                            "name": user,
-                            "domain": {"id": "default"},
-                            "password": self.password(user),
-                        }
-                    },
-                },
-                "scope": {"project": {"name": USERS[user], "domain": {"id": "default"}}},
-            }
+    def token(self, user: str, project: str | None = None) -> str:
+        """A new token of ``user`` scoped to ``project`` (default: the user's own in USERS)."""
+        scope = {"project": {"name": project or USERS[user], "domain": {"id": "default"}}}
+        return self._issue(self._password_identity(user), scope)
+
+    def system_token(self) -> str:
+        """A system-scoped token of the bootstrap admin (admin role on the system)."""
+        return self._issue(self._password_identity("admin"), {"system": {"all": True}})
+
+    def app_credential_token(self, user: str, expires_at: datetime.datetime) -> str:
+        """A token of ``user`` through a new application credential expiring at ``expires_at``.
+
+        Keystone ends such a token when its credential ends: the way to a token that
+        expires seconds from now without shortening every token of this Keystone.
+        """
+        own = self.token(user)
+        made = httpx.post(
+            f"{self.auth_url}/users/{self.find('users', user)}/application_credentials",
+            json={"application_credential": {
+                "name": f"short-{expires_at.timestamp():.0f}",
+                "expires_at": expires_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            }},
+            headers={"X-Auth-Token": own}, timeout=30,
+        )  # fmt: skip
+        assert made.status_code == 201, made.text
+        credential = made.json()["application_credential"]
+        identity = {
+            "methods": ["application_credential"],
+            "application_credential": {"id": credential["id"], "secret": credential["secret"]},
         }
+        return self._issue(identity, None)
+
+    def _password_identity(self, user: str) -> dict[str, Any]:
+        return {
+            "methods": ["password"],
+            "password": {
+                "user": {
+                    "name": user,
+                    "domain": {"id": "default"},
+                    "password": self.password(user),
+                }
+            },
+        }
+
+    def _issue(self, identity: dict[str, Any], scope: dict[str, Any] | None) -> str:
+        body: dict[str, Any] = {"auth": {"identity": identity}}
+        if scope is not None:
+            body["auth"]["scope"] = scope
         response = httpx.post(self.auth_url + "/auth/tokens", json=body, timeout=30)
         assert response.status_code == 201, response.text
         return response.headers["x-subject-token"]
+
+    def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        """``method`` on Keystone's ``/v3<path>`` as admin; asserts success."""
+        response = httpx.request(
+            method, self.auth_url + path, json=body,
+            headers={"X-Auth-Token": self.token("admin")}, timeout=30,
+        )  # fmt: skip
+        assert response.is_success, f"{method} {path}: {response.status_code} {response.text}"
+        return response
+
+    def add_member(self, user: str, project: str) -> tuple[str, str]:
+        """Create ``project`` (unless it exists) and ``user``, a member of it; their ids."""
+        projects = self.admin("GET", f"/projects?name={project}").json()["projects"]
+        project_id = (
+            projects[0]["id"]
+            if projects
+            else self.admin(
+                "POST", "/projects", {"project": {"name": project, "domain_id": "default"}}
+            ).json()["project"]["id"]
+        )
+        user_id = self.admin("POST", "/users", {"user": {
+            "name": user, "domain_id": "default", "password": PASSWORD,
+            "default_project_id": project_id,
+        }}).json()["user"]["id"]  # fmt: skip
+        role = self.find("roles", "member")
+        self.admin("PUT", f"/projects/{project_id}/users/{user_id}/roles/{role}")
+        return project_id, user_id
 
     def revoke(self, token: str) -> None:
         """Revoke ``token`` through Keystone's API (``DELETE /v3/auth/tokens``)."""
