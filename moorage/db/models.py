@@ -194,6 +194,20 @@ class Quota(TimestampMixin, Base):
     hard_limit: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
+class QuotaLock(Base):
+    """One row per project that has asked for a cluster: what its creates lock.
+
+    Not a quota (the API never shows it): ``moorage.db.quotas.lock_project``
+    takes the row's lock so that a project's quota count and insert are atomic.
+    A project without ``project_id`` (a user-scoped context) has the key ``""``.
+    """
+
+    __tablename__ = "quota_lock"
+
+    project_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
 class Federation(TimestampMixin, Base):
     __tablename__ = "federation"
     __table_args__ = (UniqueConstraint("uuid", name="uniq_federation0uuid"),)

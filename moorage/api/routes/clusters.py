@@ -359,6 +359,9 @@ def create_row(
     """
     if missing_template_404 is None:
         missing_template_404 = version.at_least(10)
+    # Before any read: the quota count below must see the clusters of every create
+    # of this project that held the lock before (see quotas.lock_project).
+    quotas.lock_project(session, ctx.project_id)
     template = _template_for_create(
         session, ctx, values["cluster_template_id"], missing_template_404
     )
