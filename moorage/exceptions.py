@@ -113,6 +113,13 @@ class NotSupported(Invalid):
     """An operation the cluster's state or driver refuses."""
 
 
+class AlreadyCarriedOut(Conflict):
+    """A request delivered again after it was carried out (e.g. by a conductor that took over).
+
+    Not a failure: the conductor drops it quietly, with no failure notification.
+    """
+
+
 class ClusterTypeNotSupported(Invalid):
     def __init__(self, server_type: str, os: str | None, coe: str) -> None:
         super().__init__(f"Cluster type ({server_type}, {os}, {coe}) not supported.")

@@ -103,6 +103,8 @@ class ConductorManager:
             self.runner.run(ctx, cluster_uuid, method=method, **kwargs)
         except exceptions.NotFound:
             LOG.info("Cluster %s is gone; %s dropped", cluster_uuid, action)
+        except exceptions.AlreadyCarriedOut as exc:
+            LOG.info("Cluster %s: %s dropped: %s", cluster_uuid, action, exc)
         except exceptions.MoorageError as exc:
             LOG.warning("Cluster %s: %s refused: %s", cluster_uuid, action, exc)
             if not isinstance(exc, LeaseHeld):  # refused for good: reconcile must not retry
@@ -112,7 +114,9 @@ class ConductorManager:
     def cluster_create(self, ctx: RequestContext, cluster_uuid: str) -> None:
         def begin(session: Session, cluster: models.Cluster) -> Plan:
             if cluster.status != Status.CREATE_IN_PROGRESS:
-                raise exceptions.NotSupported(
+                # Only the API's create puts a cluster in CREATE_IN_PROGRESS: past it, this
+                # is the same request again (reconcile ran it after its conductor died).
+                raise exceptions.AlreadyCarriedOut(
                     f"Cluster {cluster_uuid} is {cluster.status}, not being created."
                 )
             groups = [g.uuid for g in specs.nodegroups_of(session, cluster.uuid)]

@@ -317,6 +317,19 @@ def test_lost_cast_is_dispatched_again_by_reconcile(alice: Api, manager: Conduct
     assert periodic.reconcile(manager) == 0
 
 
+def test_cast_arriving_after_reconcile_ran_it_is_dropped_quietly(
+    alice: Api, manager: ConductorManager, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The lost cast turns up after all: no second create, no failure notification."""
+    template = make_template(alice)
+    uuid = post_cluster(alice, template["uuid"])
+    before = wait_status(alice, f"/v1/clusters/{uuid}", "CREATE_COMPLETE")
+    caplog.set_level("INFO", logger="moorage.notifications")
+    manager.cluster_create(RequestContext(project_id="project-a", user_id="alice"), uuid)
+    assert not [r for r in caplog.records if r.name == "moorage.notifications"]
+    assert alice.get(f"/v1/clusters/{uuid}").json() == before
+
+
 def test_template_labels_flavors_and_options_are_inherited(alice: Api) -> None:
     CONF.set_override("keypairs", ["kp"], group="catalog")
     CONF.set_override("networks", ["net1"], group="catalog")
