@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from moorage import exceptions
+from moorage.api import policy
 from moorage.config import CONF
+from moorage.context import RequestContext
 from moorage.db import models
-from moorage.db.query import Page, sortable
+from moorage.db.query import Page, find, paginate, scoped, sortable
+from moorage.db.session import transaction
 from moorage.objects.fields import is_uuid_like
+
+M = TypeVar("M", bound=models.Base)
 
 
 def base_url(request: Request) -> str:
@@ -103,6 +111,60 @@ def page(
             f"unable to convert to uuid. Error: Expected a uuid but received {marker}.",
         )
     return Page(limit=effective, marker=marker, sort_key=key, sort_dir=direction)
+
+
+@dataclass
+class Paging:
+    """Dependency (``Depends(Paging)``): the paging query parameters every collection takes.
+
+    One declaration keeps the parameter names, their OpenAPI entries and the
+    checks of their values the same on every list route.
+    """
+
+    limit: int | None = None
+    marker: str | None = None
+    sort_key: str | None = None
+    sort_dir: str | None = None
+
+    def page(self, model: type[models.Base], *, uuid_marker: bool = True) -> Page:
+        """The checked page; Magnum's 400s for a bad limit, direction, key or marker.
+
+        The marker is passed on as text, also where a subclass declares it an integer id.
+        """
+        marker = None if self.marker is None else str(self.marker)
+        return page(
+            model, self.limit, marker, self.sort_key, self.sort_dir, uuid_marker=uuid_marker
+        )
+
+
+def listing(
+    request: Request,
+    ctx: RequestContext,
+    paging: Paging,
+    model: type[M],
+    kind: str,
+    path: str,
+    present: Callable[[Session, list[M]], list[dict[str, Any]]],
+    *,
+    rule: str,
+    all_projects: bool = True,
+) -> dict[str, Any]:
+    """One page of the ``model`` rows ``ctx`` may see, as a collection with its ``next`` link.
+
+    Shared so that every collection checks policy, then paging, before any
+    lookup, finds its marker like any ident (404 for an unknown one) and links
+    ``next`` the same way. With ``all_projects`` admins see every project's rows
+    (``<rule>_all_projects``). The body's key is ``path``'s first part.
+    """
+    policy.authorize(ctx, rule)
+    if all_projects:
+        ctx = policy.widen_for_admin(ctx, rule + "_all_projects")
+    pg = paging.page(model)
+    with transaction() as session:
+        marker = find(session, model, kind, pg.marker, ctx) if pg.marker else None
+        rows = paginate(session, scoped(select(model), model, ctx), model, pg, marker)
+        items = present(session, rows)
+    return collection(path.split("/")[0], items, next_link(request, path, rows, pg))
 
 
 def next_link(

@@ -13,10 +13,9 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from moorage import exceptions
 from moorage.api.auth import context_from
-from moorage.api.common import json_body, read_json
+from moorage.api.common import Paging, json_body, read_json
 from moorage.api.routes import clustertemplates as templates
 from moorage.api.routes.bays import legacy_only
-from moorage.api.routes.clusters import page_query
 from moorage.context import RequestContext
 from moorage.objects import patch as jsonpatch
 from moorage.objects.fields import Field, Labels, Str, json_schema
@@ -78,20 +77,16 @@ async def create(
 
 @router.get("/baymodels", summary="List baymodels")
 def get_all(
-    request: Request,
-    query: dict[str, Any] = Depends(page_query),
-    ctx: RequestContext = Depends(context_from),
+    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
-    return templates.list_of(request, ctx, False, BAYMODEL, **query)
+    return templates.list_of(request, ctx, False, BAYMODEL, paging)
 
 
 @router.get("/baymodels/detail", summary="List baymodels with every field")
 def detail(
-    request: Request,
-    query: dict[str, Any] = Depends(page_query),
-    ctx: RequestContext = Depends(context_from),
+    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
-    return templates.list_of(request, ctx, True, BAYMODEL, **query)
+    return templates.list_of(request, ctx, True, BAYMODEL, paging)
 
 
 @router.get("/baymodels/{ident}", summary="Show a baymodel")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from moorage.api import microversion
 from moorage.api.auth import context_from
-from moorage.api.common import collection, json_body, read_json
+from moorage.api.common import Paging, json_body, listing, read_json
 from moorage.api.errors import FrameworkError
 from moorage.api.routes import clusters
 from moorage.context import RequestContext
@@ -133,35 +133,26 @@ async def create(
 
 
 def _listing(
-    request: Request, ctx: RequestContext, rule: str, path: str, keys: Sequence[str], query: Any
+    request: Request, ctx: RequestContext, rule: str, path: str, keys: Sequence[str], paging: Paging
 ) -> dict[str, Any]:
-    items, next_url = clusters.list_page(
-        request,
-        ctx,
-        rule,
-        path,
-        lambda session, rows: _present(session, request, rows, keys),
-        query,
-    )
-    return collection(COLLECTION, items, next_url)
+    def present(session: Session, rows: list[models.Cluster]) -> list[dict[str, Any]]:
+        return _present(session, request, rows, keys)
+
+    return listing(request, ctx, paging, models.Cluster, clusters.KIND, path, present, rule=rule)
 
 
 @router.get("/bays", summary="List bays")
 def get_all(
-    request: Request,
-    query: dict[str, Any] = Depends(clusters.page_query),
-    ctx: RequestContext = Depends(context_from),
+    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
-    return _listing(request, ctx, "bay:get_all", COLLECTION, LIST_KEYS, query)
+    return _listing(request, ctx, "bay:get_all", COLLECTION, LIST_KEYS, paging)
 
 
 @router.get("/bays/detail", summary="List bays with every field")
 def detail(
-    request: Request,
-    query: dict[str, Any] = Depends(clusters.page_query),
-    ctx: RequestContext = Depends(context_from),
+    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
-    return _listing(request, ctx, "bay:detail", COLLECTION + "/detail", DETAIL_KEYS, query)
+    return _listing(request, ctx, "bay:detail", COLLECTION + "/detail", DETAIL_KEYS, paging)
 
 
 @router.get("/bays/{ident}", summary="Show a bay")

@@ -21,12 +21,12 @@ from sqlalchemy.orm.attributes import flag_modified
 from moorage import exceptions
 from moorage.api import microversion, policy
 from moorage.api.auth import context_from
-from moorage.api.common import collection, iso, json_body, links, next_link, page, read_json
+from moorage.api.common import Paging, iso, json_body, links, listing, read_json
 from moorage.api.microversion import Version
 from moorage.context import RequestContext
 from moorage.db import models, quotas
 from moorage.db.models import utcnow
-from moorage.db.query import count, find, paginate, scoped
+from moorage.db.query import count, find
 from moorage.db.session import transaction
 from moorage.drivers import registry
 from moorage.objects import catalog, names, template_rules
@@ -510,66 +510,32 @@ async def create(request: Request, ctx: RequestContext = Depends(context_from)) 
     return {"uuid": row.uuid}
 
 
-def list_page(
-    request: Request,
-    ctx: RequestContext,
-    rule: str,
-    path: str,
-    present: Callable[[Session, list[models.Cluster]], list[dict[str, Any]]],
-    query: dict[str, Any],
-) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of visible clusters (every project's for admins) and its ``next`` link."""
-    policy.authorize(ctx, rule)
-    ctx = policy.widen_for_admin(ctx, rule + "_all_projects")
-    pg = page(models.Cluster, **query)
-    with transaction() as session:
-        marker = lookup(session, ctx, pg.marker) if pg.marker else None
-        stmt = scoped(select(models.Cluster), models.Cluster, ctx)
-        rows = paginate(session, stmt, models.Cluster, pg, marker)
-        items = present(session, rows)
-    return items, next_link(request, path, rows, pg)
-
-
-def page_query(
-    limit: int | None = None,
-    marker: str | None = None,
-    sort_key: str | None = None,
-    sort_dir: str | None = None,
-) -> dict[str, Any]:
-    """Dependency: the paging query parameters every collection takes."""
-    return {"limit": limit, "marker": marker, "sort_key": sort_key, "sort_dir": sort_dir}
-
-
 def _listing(
     request: Request,
     ctx: RequestContext,
     rule: str,
     path: str,
     keys: Sequence[str],
-    query: dict[str, Any],
+    paging: Paging,
 ) -> dict[str, Any]:
-    items, next_url = list_page(
-        request, ctx, rule, path, lambda session, rows: render(session, request, rows, keys), query
-    )
-    return collection(COLLECTION, items, next_url)
+    def present(session: Session, rows: list[models.Cluster]) -> list[dict[str, Any]]:
+        return render(session, request, rows, keys)
+
+    return listing(request, ctx, paging, models.Cluster, KIND, path, present, rule=rule)
 
 
 @router.get("/clusters", summary="List clusters")
 def get_all(
-    request: Request,
-    query: dict[str, Any] = Depends(page_query),
-    ctx: RequestContext = Depends(context_from),
+    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
-    return _listing(request, ctx, "cluster:get_all", COLLECTION, LIST_KEYS, query)
+    return _listing(request, ctx, "cluster:get_all", COLLECTION, LIST_KEYS, paging)
 
 
 @router.get("/clusters/detail", summary="List clusters with every field")
 def detail(
-    request: Request,
-    query: dict[str, Any] = Depends(page_query),
-    ctx: RequestContext = Depends(context_from),
+    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
-    return _listing(request, ctx, "cluster:detail", COLLECTION + "/detail", DETAIL_KEYS, query)
+    return _listing(request, ctx, "cluster:detail", COLLECTION + "/detail", DETAIL_KEYS, paging)
 
 
 def visible(

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from moorage import exceptions
 from moorage.api import policy
 from moorage.api.auth import context_from
-from moorage.api.common import collection, iso, json_body, links, next_link, page, read_json
+from moorage.api.common import Paging, iso, json_body, links, listing, read_json
 from moorage.config import CONF
 from moorage.context import RequestContext
 from moorage.db import models
-from moorage.db.query import find, paginate, scoped
+from moorage.db.query import find
 from moorage.db.session import transaction
 from moorage.drivers import registry
 from moorage.objects import names, template_rules
@@ -196,61 +196,32 @@ def create_from(
 
 
 def list_of(
-    request: Request, ctx: RequestContext, detail: bool, flavour: Flavour, **query: Any
+    request: Request, ctx: RequestContext, detail: bool, flavour: Flavour, paging: Paging
 ) -> dict[str, Any]:
-    rule = f"{flavour.policy}:detail" if detail else f"{flavour.policy}:get_all"
-    policy.authorize(ctx, rule)
-    ctx = policy.widen_for_admin(ctx, rule + "_all_projects")
-    pg = page(models.ClusterTemplate, **query)
-    with transaction() as session:
-        marker = find(session, models.ClusterTemplate, KIND, pg.marker, ctx) if pg.marker else None
-        stmt = scoped(select(models.ClusterTemplate), models.ClusterTemplate, ctx)
-        rows = paginate(session, stmt, models.ClusterTemplate, pg, marker)
-        items = [view(request, row, flavour) for row in rows]
-    path = flavour.collection + ("/detail" if detail else "")
-    return collection(flavour.collection, items, next_link(request, path, rows, pg))
+    return listing(
+        request,
+        ctx,
+        paging,
+        models.ClusterTemplate,
+        KIND,
+        flavour.collection + ("/detail" if detail else ""),
+        lambda _session, rows: [view(request, row, flavour) for row in rows],
+        rule=f"{flavour.policy}:{'detail' if detail else 'get_all'}",
+    )
 
 
 @router.get("/clustertemplates", summary="List cluster templates")
 def get_all(
-    request: Request,
-    limit: int | None = None,
-    marker: str | None = None,
-    sort_key: str | None = None,
-    sort_dir: str | None = None,
-    ctx: RequestContext = Depends(context_from),
+    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
-    return list_of(
-        request,
-        ctx,
-        False,
-        TEMPLATE,
-        limit=limit,
-        marker=marker,
-        sort_key=sort_key,
-        sort_dir=sort_dir,
-    )
+    return list_of(request, ctx, False, TEMPLATE, paging)
 
 
 @router.get("/clustertemplates/detail", summary="List cluster templates with every field")
 def detail(
-    request: Request,
-    limit: int | None = None,
-    marker: str | None = None,
-    sort_key: str | None = None,
-    sort_dir: str | None = None,
-    ctx: RequestContext = Depends(context_from),
+    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
-    return list_of(
-        request,
-        ctx,
-        True,
-        TEMPLATE,
-        limit=limit,
-        marker=marker,
-        sort_key=sort_key,
-        sort_dir=sort_dir,
-    )
+    return list_of(request, ctx, True, TEMPLATE, paging)
 
 
 def lookup(session: Session, ctx: RequestContext, ident: str) -> models.ClusterTemplate:

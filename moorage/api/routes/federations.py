@@ -16,17 +16,16 @@ import uuid as uuidlib
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
 from moorage.api import policy
 from moorage.api.auth import context_from
-from moorage.api.common import collection, iso, json_body, links, next_link, page, read_json
-from moorage.api.routes.clusters import NAME_PATTERN, lookup, page_query
+from moorage.api.common import Paging, iso, json_body, links, listing, read_json
+from moorage.api.routes.clusters import NAME_PATTERN, lookup
 from moorage.context import RequestContext
 from moorage.db import models
-from moorage.db.query import find, paginate, scoped
+from moorage.db.query import find
 from moorage.db.session import transaction
 from moorage.objects import names
 from moorage.objects import patch as jsonpatch
@@ -123,37 +122,33 @@ async def create(request: Request, ctx: RequestContext = Depends(context_from)) 
         return {"uuid": row.uuid}
 
 
-def _list(
-    request: Request, ctx: RequestContext, detail: bool, query: dict[str, Any]
-) -> dict[str, Any]:
+def _list(request: Request, ctx: RequestContext, detail: bool, paging: Paging) -> dict[str, Any]:
     """The caller's project only: no all-projects view for admins, as in Magnum."""
-    policy.authorize(ctx, "federation:detail" if detail else "federation:get_all")
-    pg = page(models.Federation, **query)
-    with transaction() as session:
-        marker = find(session, models.Federation, KIND, pg.marker, ctx) if pg.marker else None
-        stmt = scoped(select(models.Federation), models.Federation, ctx)
-        rows = paginate(session, stmt, models.Federation, pg, marker)
-        items = [view(request, row, detail) for row in rows]
-    path = COLLECTION + ("/detail" if detail else "")
-    return collection(COLLECTION, items, next_link(request, path, rows, pg))
+    return listing(
+        request,
+        ctx,
+        paging,
+        models.Federation,
+        KIND,
+        COLLECTION + ("/detail" if detail else ""),
+        lambda _session, rows: [view(request, row, detail) for row in rows],
+        rule="federation:detail" if detail else "federation:get_all",
+        all_projects=False,
+    )
 
 
 @router.get("/federations", summary="List federations")
 def get_all(
-    request: Request,
-    query: dict[str, Any] = Depends(page_query),
-    ctx: RequestContext = Depends(context_from),
+    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
-    return _list(request, ctx, False, query)
+    return _list(request, ctx, False, paging)
 
 
 @router.get("/federations/detail", summary="List federations with every field")
 def detail(
-    request: Request,
-    query: dict[str, Any] = Depends(page_query),
-    ctx: RequestContext = Depends(context_from),
+    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
-    return _list(request, ctx, True, query)
+    return _list(request, ctx, True, paging)
 
 
 @router.get("/federations/{ident}", summary="Show a federation")

@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 from moorage import exceptions
 from moorage.api import microversion, policy
 from moorage.api.auth import context_from
-from moorage.api.common import collection, iso, json_body, links, next_link, page, read_json
+from moorage.api.common import (
+    Paging,
+    collection,
+    iso,
+    json_body,
+    links,
+    next_link,
+    read_json,
+)
 from moorage.api.routes import clusters
 from moorage.context import RequestContext
 from moorage.db import models
@@ -273,12 +281,12 @@ def get_all(
     request: Request,
     cluster_ident: str,
     role: str | None = None,
-    query: dict[str, Any] = Depends(clusters.page_query),
+    paging: Paging = Depends(),
     ctx: RequestContext = Depends(context_from),
 ) -> dict[str, Any]:
     policy.authorize(ctx, "nodegroup:get_all")
     ctx = policy.widen_for_admin(ctx, "nodegroup:get_all_all_projects")
-    pg = page(models.NodeGroup, **query)
+    pg = paging.page(models.NodeGroup)
     with transaction() as session:
         cluster = clusters.lookup(session, ctx, cluster_ident)
         marker = clusters.nodegroup_of(session, ctx, cluster, pg.marker) if pg.marker else None

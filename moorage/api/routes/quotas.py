@@ -10,6 +10,7 @@ The limit these rows set for cluster create is ``moorage.db.quotas.cluster_limit
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from moorage import exceptions
 from moorage.api import identity, policy
 from moorage.api.auth import context_from
-from moorage.api.common import collection, iso, json_body, next_link, page, read_json
+from moorage.api.common import Paging, collection, iso, json_body, next_link, read_json
 from moorage.context import RequestContext
 from moorage.db import models, quotas
 from moorage.db.query import paginate, scoped
@@ -111,36 +112,39 @@ async def create(request: Request, ctx: RequestContext = Depends(context_from)) 
         return view(row)
 
 
+def _marker_row(session: Session, marker: int) -> models.Quota:
+    """Any project's row, as Magnum: clients drop all_tenants from ``next``."""
+    # Beyond MAX_ID no row can match (and SQLite overflows).
+    row = session.get(models.Quota, marker) if 0 < marker <= MAX_ID else None
+    if row is None:
+        raise _not_found(f"quota id {marker} ")
+    return row
+
+
+@dataclass
+class QuotaPaging(Paging):
+    """The quota list's query: the usual paging, with an integer id for a marker.
+
+    The marker is the quota's id, so FastAPI parses it (and OpenAPI types it) as
+    an integer, in the place Paging declares it; ``all_tenants`` comes last.
+    """
+
+    # Narrowed on purpose (a dataclass field keeps its place when redeclared).
+    marker: int | None = None  # type: ignore[assignment]
+    all_tenants: str | None = None
+
+
 @router.get("/quotas", summary="List quotas")
 def get_all(
-    request: Request,
-    limit: int | None = None,
-    marker: int | None = None,
-    sort_key: str | None = None,
-    sort_dir: str | None = None,
-    all_tenants: str | None = None,
-    ctx: RequestContext = Depends(context_from),
+    request: Request, paging: QuotaPaging = Depends(), ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
     """Admins only; every project's quotas with ``all_tenants=true``, else their own."""
     policy.authorize(ctx, "quota:get_all")
-    if all_tenants is not None and bool_from_string(all_tenants, "all_tenants"):
+    if paging.all_tenants is not None and bool_from_string(paging.all_tenants, "all_tenants"):
         ctx = ctx.scoped_to_all_projects()
-    pg = page(
-        models.Quota,
-        limit,
-        None if marker is None else str(marker),
-        sort_key,
-        sort_dir,
-        uuid_marker=False,
-    )
+    pg = paging.page(models.Quota, uuid_marker=False)
     with transaction() as session:
-        marker_row = None
-        if marker is not None:
-            if 0 < marker <= MAX_ID:  # beyond that no row can match (and SQLite overflows)
-                # Any project's row, as Magnum: clients drop all_tenants from `next`.
-                marker_row = session.get(models.Quota, marker)
-            if marker_row is None:
-                raise _not_found(f"quota id {marker} ")
+        marker_row = None if paging.marker is None else _marker_row(session, paging.marker)
         stmt = scoped(select(models.Quota), models.Quota, ctx)
         rows = paginate(session, stmt, models.Quota, pg, marker_row)
         items = [view(row) for row in rows]
