@@ -7,13 +7,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from fastapi import Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.dependencies.models import Dependant
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
 from moorage.api import policy
+from moorage.api.auth import context_from
 from moorage.config import CONF
 from moorage.context import RequestContext
 from moorage.db import models
@@ -143,19 +144,21 @@ def listing(
     paging: Paging,
     model: type[M],
     kind: str,
-    path: str,
     present: Callable[[Session, list[M]], list[dict[str, Any]]],
     *,
-    rule: str,
+    name: str,
+    policy_prefix: str,
+    detail: bool,
     all_projects: bool = True,
 ) -> dict[str, Any]:
-    """One page of the ``model`` rows ``ctx`` may see, as a collection with its ``next`` link.
+    """One page of the ``model`` rows ``ctx`` may see, as collection ``name`` with ``next``.
 
-    Shared so that every collection checks policy, then paging, before any
-    lookup, finds its marker like any ident (404 for an unknown one) and links
-    ``next`` the same way. With ``all_projects`` admins see every project's rows
-    (``<rule>_all_projects``). The body's key is ``path``'s first part.
+    Shared so that every collection checks policy (``<policy_prefix>:get_all`` or
+    ``:detail``), then paging, before any lookup, finds its marker like any ident
+    (404 for an unknown one) and links ``next`` the same way. With
+    ``all_projects`` admins see every project's rows (``<rule>_all_projects``).
     """
+    rule = f"{policy_prefix}:{'detail' if detail else 'get_all'}"
     policy.authorize(ctx, rule)
     if all_projects:
         ctx = policy.widen_for_admin(ctx, rule + "_all_projects")
@@ -164,7 +167,34 @@ def listing(
         marker = find(session, model, kind, pg.marker, ctx) if pg.marker else None
         rows = paginate(session, scoped(select(model), model, ctx), model, pg, marker)
         items = present(session, rows)
-    return collection(path.split("/")[0], items, next_link(request, path, rows, pg))
+    path = name + ("/detail" if detail else "")
+    return collection(name, items, next_link(request, path, rows, pg))
+
+
+ListHandler = Callable[[Request, RequestContext, Paging, bool], dict[str, Any]]
+
+
+def add_list_routes(router: APIRouter, path: str, noun: str, handler: ListHandler) -> None:
+    """Declare Magnum's pair ``GET <path>`` and ``GET <path>/detail`` once for every collection.
+
+    ``handler`` gets ``detail`` False or True. Call it where the routes belong:
+    before ``<path>/{ident}``, which would otherwise take ``detail`` for an ident.
+    The endpoints keep the names ``get_all`` and ``detail`` (the OpenAPI
+    operation ids) and have no docstring (it would become their description).
+    """
+
+    def get_all(
+        request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
+    ) -> dict[str, Any]:
+        return handler(request, ctx, paging, False)
+
+    def detail(
+        request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
+    ) -> dict[str, Any]:
+        return handler(request, ctx, paging, True)
+
+    router.get(path, summary=f"List {noun}")(get_all)
+    router.get(f"{path}/detail", summary=f"List {noun} with every field")(detail)
 
 
 def next_link(

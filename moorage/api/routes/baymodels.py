@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from moorage import exceptions
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, json_body, read_json
+from moorage.api.common import Paging, add_list_routes, json_body, read_json
 from moorage.api.routes import clustertemplates as templates
 from moorage.api.routes.bays import legacy_only
 from moorage.context import RequestContext
@@ -75,18 +75,11 @@ async def create(
     return body
 
 
-@router.get("/baymodels", summary="List baymodels")
-def get_all(
-    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
-) -> dict[str, Any]:
-    return templates.list_of(request, ctx, False, BAYMODEL, paging)
+def _list(request: Request, ctx: RequestContext, paging: Paging, detail: bool) -> dict[str, Any]:
+    return templates.list_of(request, ctx, paging, detail, BAYMODEL)
 
 
-@router.get("/baymodels/detail", summary="List baymodels with every field")
-def detail(
-    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
-) -> dict[str, Any]:
-    return templates.list_of(request, ctx, True, BAYMODEL, paging)
+add_list_routes(router, "/baymodels", "baymodels", _list)
 
 
 @router.get("/baymodels/{ident}", summary="Show a baymodel")

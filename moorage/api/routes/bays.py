@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from moorage.api import microversion
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, json_body, listing, read_json
+from moorage.api.common import Paging, add_list_routes, json_body, read_json
 from moorage.api.errors import FrameworkError
 from moorage.api.routes import clusters
 from moorage.context import RequestContext
@@ -132,27 +132,20 @@ async def create(
     return body
 
 
-def _listing(
-    request: Request, ctx: RequestContext, rule: str, path: str, keys: Sequence[str], paging: Paging
-) -> dict[str, Any]:
-    def present(session: Session, rows: list[models.Cluster]) -> list[dict[str, Any]]:
-        return _present(session, request, rows, keys)
-
-    return listing(request, ctx, paging, models.Cluster, clusters.KIND, path, present, rule=rule)
-
-
-@router.get("/bays", summary="List bays")
-def get_all(
-    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
-) -> dict[str, Any]:
-    return _listing(request, ctx, "bay:get_all", COLLECTION, LIST_KEYS, paging)
+def _list(request: Request, ctx: RequestContext, paging: Paging, detail: bool) -> dict[str, Any]:
+    return clusters.list_clusters(
+        request,
+        ctx,
+        paging,
+        detail,
+        name=COLLECTION,
+        policy_prefix="bay",
+        keys=(LIST_KEYS, DETAIL_KEYS),
+        renderer=_present,
+    )
 
 
-@router.get("/bays/detail", summary="List bays with every field")
-def detail(
-    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
-) -> dict[str, Any]:
-    return _listing(request, ctx, "bay:detail", COLLECTION + "/detail", DETAIL_KEYS, paging)
+add_list_routes(router, "/bays", "bays", _list)
 
 
 @router.get("/bays/{ident}", summary="Show a bay")

@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from moorage import exceptions
 from moorage.api import microversion, policy
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, iso, json_body, links, listing, read_json
+from moorage.api.common import Paging, add_list_routes, iso, json_body, links, listing, read_json
 from moorage.api.microversion import Version
 from moorage.context import RequestContext
 from moorage.db import models, quotas
@@ -510,32 +510,41 @@ async def create(request: Request, ctx: RequestContext = Depends(context_from)) 
     return {"uuid": row.uuid}
 
 
-def _listing(
+Renderer = Callable[
+    [Session, Request, Sequence[models.Cluster], Sequence[str]], list[dict[str, Any]]
+]
+
+
+def list_clusters(
     request: Request,
     ctx: RequestContext,
-    rule: str,
-    path: str,
-    keys: Sequence[str],
     paging: Paging,
+    detail: bool,
+    *,
+    name: str = COLLECTION,
+    policy_prefix: str = "cluster",
+    keys: tuple[Sequence[str], Sequence[str]] = (LIST_KEYS, DETAIL_KEYS),
+    renderer: Renderer = render,
 ) -> dict[str, Any]:
+    """A page of clusters cut to the list or detail ``keys``; bays pass their own names."""
+
     def present(session: Session, rows: list[models.Cluster]) -> list[dict[str, Any]]:
-        return render(session, request, rows, keys)
+        return renderer(session, request, rows, keys[detail])
 
-    return listing(request, ctx, paging, models.Cluster, KIND, path, present, rule=rule)
+    return listing(
+        request,
+        ctx,
+        paging,
+        models.Cluster,
+        KIND,
+        present,
+        name=name,
+        policy_prefix=policy_prefix,
+        detail=detail,
+    )
 
 
-@router.get("/clusters", summary="List clusters")
-def get_all(
-    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
-) -> dict[str, Any]:
-    return _listing(request, ctx, "cluster:get_all", COLLECTION, LIST_KEYS, paging)
-
-
-@router.get("/clusters/detail", summary="List clusters with every field")
-def detail(
-    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
-) -> dict[str, Any]:
-    return _listing(request, ctx, "cluster:detail", COLLECTION + "/detail", DETAIL_KEYS, paging)
+add_list_routes(router, "/clusters", "clusters", list_clusters)
 
 
 def visible(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from moorage import exceptions
 from moorage.api import policy
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, iso, json_body, links, listing, read_json
+from moorage.api.common import Paging, add_list_routes, iso, json_body, links, listing, read_json
 from moorage.config import CONF
 from moorage.context import RequestContext
 from moorage.db import models
@@ -196,7 +196,7 @@ def create_from(
 
 
 def list_of(
-    request: Request, ctx: RequestContext, detail: bool, flavour: Flavour, paging: Paging
+    request: Request, ctx: RequestContext, paging: Paging, detail: bool, flavour: Flavour = TEMPLATE
 ) -> dict[str, Any]:
     return listing(
         request,
@@ -204,24 +204,14 @@ def list_of(
         paging,
         models.ClusterTemplate,
         KIND,
-        flavour.collection + ("/detail" if detail else ""),
         lambda _session, rows: [view(request, row, flavour) for row in rows],
-        rule=f"{flavour.policy}:{'detail' if detail else 'get_all'}",
+        name=flavour.collection,
+        policy_prefix=flavour.policy,
+        detail=detail,
     )
 
 
-@router.get("/clustertemplates", summary="List cluster templates")
-def get_all(
-    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
-) -> dict[str, Any]:
-    return list_of(request, ctx, False, TEMPLATE, paging)
-
-
-@router.get("/clustertemplates/detail", summary="List cluster templates with every field")
-def detail(
-    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
-) -> dict[str, Any]:
-    return list_of(request, ctx, True, TEMPLATE, paging)
+add_list_routes(router, "/clustertemplates", "cluster templates", list_of)
 
 
 def lookup(session: Session, ctx: RequestContext, ident: str) -> models.ClusterTemplate:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from moorage import exceptions
 from moorage.api import policy
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, iso, json_body, links, listing, read_json
+from moorage.api.common import Paging, add_list_routes, iso, json_body, links, listing, read_json
 from moorage.api.routes.clusters import NAME_PATTERN, lookup
 from moorage.context import RequestContext
 from moorage.db import models
@@ -122,7 +122,7 @@ async def create(request: Request, ctx: RequestContext = Depends(context_from)) 
         return {"uuid": row.uuid}
 
 
-def _list(request: Request, ctx: RequestContext, detail: bool, paging: Paging) -> dict[str, Any]:
+def _list(request: Request, ctx: RequestContext, paging: Paging, detail: bool) -> dict[str, Any]:
     """The caller's project only: no all-projects view for admins, as in Magnum."""
     return listing(
         request,
@@ -130,25 +130,15 @@ def _list(request: Request, ctx: RequestContext, detail: bool, paging: Paging) -
         paging,
         models.Federation,
         KIND,
-        COLLECTION + ("/detail" if detail else ""),
         lambda _session, rows: [view(request, row, detail) for row in rows],
-        rule="federation:detail" if detail else "federation:get_all",
+        name=COLLECTION,
+        policy_prefix="federation",
+        detail=detail,
         all_projects=False,
     )
 
 
-@router.get("/federations", summary="List federations")
-def get_all(
-    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
-) -> dict[str, Any]:
-    return _list(request, ctx, False, paging)
-
-
-@router.get("/federations/detail", summary="List federations with every field")
-def detail(
-    request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
-) -> dict[str, Any]:
-    return _list(request, ctx, True, paging)
+add_list_routes(router, "/federations", "federations", _list)
 
 
 @router.get("/federations/{ident}", summary="Show a federation")

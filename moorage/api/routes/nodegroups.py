@@ -18,15 +18,7 @@ from sqlalchemy.orm import Session
 from moorage import exceptions
 from moorage.api import microversion, policy
 from moorage.api.auth import context_from
-from moorage.api.common import (
-    Paging,
-    collection,
-    iso,
-    json_body,
-    links,
-    next_link,
-    read_json,
-)
+from moorage.api.common import Paging, collection, iso, json_body, links, next_link, read_json
 from moorage.api.routes import clusters
 from moorage.context import RequestContext
 from moorage.db import models
