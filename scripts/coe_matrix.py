@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""Which ``openstack coe`` commands work against Moorage: writes docs/coe-commands.md.
+"""Which ``openstack coe`` commands work against Moorage, with and without Keystone.
 
 Runs tests/real/test_magnum_client.py (Magnum's own CLI from .venv-clients against
-a real ``moorage serve`` with the test driver, ``make clients`` first) and turns
-the outcome of the tests that exercise each command into one table row. A command
-passes when every test listed for it passed; an expected failure (a Moorage bug
-being tracked) or a failure shows as "no" with the reason.
+``moorage serve`` with the test driver, noauth and HTTP basic) and
+tests/real/test_keystone.py (the same CLI with password authentication against a
+real Keystone, Moorage found in its catalog; ``make clients keystone`` first), and
+turns the outcome of the tests that exercise each command into one table row per
+command: docs/coe-commands.md in full, and the summary table of the README
+between its ``coe-commands`` markers. A command passes when every test listed for
+it passed; a failure, error or skip shows as "no" with the test and the reason.
 
-Usage: .venv/bin/python scripts/coe_matrix.py [--output docs/coe-commands.md]
+Usage: .venv/bin/python scripts/coe_matrix.py [--output docs/coe-commands.md] [--readme README.md]
 """
 
 from __future__ import annotations
@@ -23,11 +26,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULE = "tests/real/test_magnum_client.py"
+PLAIN = "tests/real/test_magnum_client.py"
+KEYSTONE = "tests/real/test_keystone.py"
 CLIENTS_PYTHON = ROOT / ".venv-clients" / "bin" / "python"
+BEGIN, END = "<!-- coe-commands:begin -->", "<!-- coe-commands:end -->"
 
-# (command, tests of MODULE that exercise and check it, note)
+# (command, tests of PLAIN that exercise and check it, note); the tests of KEYSTONE
+# for the same command are in KEYSTONE_TESTS.
 COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
+    (
+        "--os-auth-type password --os-auth-url KEYSTONE/v3 ... (endpoint from the catalog)",
+        (),
+        "`auth_strategy = keystone`: member, reader and admin users of two projects; "
+        "tokens validated and cached by keystonemiddleware",
+    ),
     (
         "--os-auth-type none --os-endpoint URL/v1",
         ("test_template_create", "test_template_list"),
@@ -170,6 +182,24 @@ COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
         "admin only",
     ),
     (
+        "project isolation (Keystone projects)",
+        (),
+        "another project's templates, clusters, node groups, CA, quotas and stats: 404 (403 "
+        "for stats and quotas); readers read only; admins list every project",
+    ),
+    (
+        "tokens refused: none, garbage, revoked, expired, of a deleted user or project",
+        (),
+        "keystonemiddleware's 401 body and `WWW-Authenticate`; a bad `X-Service-Token` too; "
+        "cached tokens end with `token_cache_time`",
+    ),
+    ("system-scoped token", (), "403: every rule is project-scoped"),
+    (
+        "token cache",
+        (),
+        "one validation per token; cached tokens work while Keystone is down (others: 503)",
+    ),
+    (
         "project isolation (http_basic)",
         ("test_basic_template_is_private", "test_basic_cluster_is_private", "test_basic_roles"),
         "another project's cluster: the client prints Moorage's 404 title; readers read, "
@@ -177,12 +207,69 @@ COMMANDS: list[tuple[str, tuple[str, ...], str]] = [
     ),
 ]
 
-# Commands that need Keystone itself; not run.
-KEYSTONE_ONLY: list[tuple[str, str]] = [
+# Tests of KEYSTONE by command; a command missing here is not run with Keystone.
+KEYSTONE_TESTS: dict[str, tuple[str, ...]] = {
+    "--os-auth-type password --os-auth-url KEYSTONE/v3 ... (endpoint from the catalog)": (
+        "test_member_creates_template", "test_cli_without_token", "test_context_from_token",
+    ),
+    "coe cluster template create": (
+        "test_member_creates_template", "test_reader_reads_but_cannot_create",
+        "test_template_update_delete_publish",
+    ),
+    "coe cluster template list": ("test_member_creates_template", "test_other_project_sees_nothing"),
+    "coe cluster template show": (
+        "test_reader_reads_but_cannot_create", "test_other_project_sees_nothing",
+    ),
+    "coe cluster template update": ("test_template_update_delete_publish",),
+    "coe cluster template delete": ("test_template_update_delete_publish",),
+    "coe cluster create": ("test_member_cluster", "test_reader_reads_but_cannot_create"),
+    "coe cluster list": (
+        "test_member_cluster", "test_other_project_sees_nothing", "test_admin_sees_every_project",
+    ),
+    "coe cluster show": (
+        "test_member_cluster", "test_other_project_sees_nothing", "test_admin_sees_every_project",
+    ),
+    "coe cluster update": ("test_cluster_update_and_resize",),
+    "coe cluster resize": ("test_cluster_update_and_resize", "test_cluster_outlives_its_creator"),
+    "coe cluster upgrade": ("test_cluster_upgrade",),
+    "coe cluster config": ("test_cluster_config",),
+    "coe cluster delete": ("test_cluster_delete", "test_reader_reads_but_cannot_create"),
+    "coe nodegroup create": ("test_nodegroups",),
+    "coe nodegroup list": ("test_nodegroups",),
+    "coe nodegroup show": ("test_nodegroups",),
+    "coe nodegroup update": ("test_nodegroups",),
+    "coe nodegroup delete": ("test_nodegroups",),
+    "coe ca show": ("test_ca_show_sign_rotate", "test_cluster_outlives_its_creator"),
+    "coe ca sign": ("test_ca_show_sign_rotate",),
+    "coe ca rotate": ("test_ca_show_sign_rotate",),
+    "coe credential rotate": ("test_credential_rotate",),
+    "coe quotas create": ("test_quotas", "test_quota_for_unknown_project"),
+    "coe quotas list": ("test_quotas",),
+    "coe quotas show": ("test_quotas",),
+    "coe quotas update": ("test_quotas",),
+    "coe quotas delete": ("test_quotas",),
+    "coe stats list": ("test_stats",),
+    "coe service list": ("test_service_list_is_for_admins",),
+    "project isolation (Keystone projects)": (
+        "test_other_project_sees_nothing", "test_admin_sees_every_project",
+        "test_reader_reads_but_cannot_create", "test_identity_headers_of_the_caller_are_ignored",
+    ),
+    "tokens refused: none, garbage, revoked, expired, of a deleted user or project": (
+        "test_public_routes_need_no_token", "test_bad_token_is_401", "test_revoked_token_is_401",
+        "test_expired_token_is_401", "test_deleted_project_gets_nothing",
+        "test_cluster_outlives_its_creator", "test_service_token",
+    ),
+    "system-scoped token": ("test_system_scoped_token_is_refused",),
+    "token cache": ("test_token_cache", "test_cached_token_works_while_keystone_is_down"),
+}  # fmt: skip
+
+# Commands run by neither module, and why.
+NOT_RUN: list[tuple[str, str]] = [
     (
         "coe cluster config --use-keystone",
         "the command runs (test_cluster_config_kubernetes), but the kubeconfig it writes "
-        "hands the cluster `$OS_TOKEN`, a Keystone token: using it needs Keystone",
+        "hands a Kubernetes cluster `$OS_TOKEN` to check with Keystone: Moorage makes "
+        "Swarm clusters only",
     ),
 ]
 
@@ -196,7 +283,7 @@ class Outcome:
 def run_tests(junit: Path) -> tuple[int, float]:
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", MODULE,
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", PLAIN, KEYSTONE,
          f"--junitxml={junit}"],
         cwd=ROOT,
         check=False,
@@ -205,6 +292,7 @@ def run_tests(junit: Path) -> tuple[int, float]:
 
 
 def outcomes(junit: Path) -> dict[str, Outcome]:
+    """Outcomes by ``<module path>::<test name>``."""
     found: dict[str, Outcome] = {}
     for case in ET.parse(junit).getroot().iter("testcase"):
         status, message = "passed", ""
@@ -217,7 +305,9 @@ def outcomes(junit: Path) -> dict[str, Outcome]:
             elif child.tag == "skipped":
                 xfail = child.get("type") == "pytest.xfail"
                 status, message = ("xfailed" if xfail else "skipped"), child.get("message") or ""
-        found[case.get("name", "")] = Outcome(status, message.splitlines()[0] if message else "")
+        module = case.get("classname", "").replace(".", "/") + ".py"
+        first = message.splitlines()[0] if message else ""
+        found[f"{module}::{case.get('name', '')}"] = Outcome(status, first)
     return found
 
 
@@ -235,13 +325,59 @@ def cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def verdict(
+    results: dict[str, Outcome], module: str, tests: tuple[str, ...]
+) -> tuple[str, list[str]]:
+    """("yes" | "no" | "not run", reasons) for one command in one module."""
+    if not tests:
+        return "not run", []
+    got = [pair for name in tests for pair in cases(results, module, name)]
+    bad = [
+        f"{name}: {o.status} — {o.message}".rstrip(" —") for name, o in got if o.status != "passed"
+    ]
+    return ("no" if bad else "yes"), bad
+
+
+def cases(results: dict[str, Outcome], module: str, test: str) -> list[tuple[str, Outcome]]:
+    """The outcomes of ``test`` in ``module``: one, or one per parameter set."""
+    prefix = f"{module}::"
+    found = [
+        (key.removeprefix(prefix), outcome)
+        for key, outcome in results.items()
+        if key == prefix + test or key.startswith(f"{prefix}{test}[")
+    ]
+    return found or [(test, Outcome("missing", "test not found"))]
+
+
+def rows(results: dict[str, Outcome]) -> list[tuple[str, str, str, str]]:
+    """(command, without Keystone, with Keystone, note) for every command."""
+    table = []
+    for command, tests, note in COMMANDS:
+        plain, plain_bad = verdict(results, PLAIN, tests)
+        keystone, keystone_bad = verdict(results, KEYSTONE, KEYSTONE_TESTS.get(command, ()))
+        notes = ([note] if note else []) + plain_bad + keystone_bad
+        table.append((command, plain, keystone, "; ".join(notes)))
+    table += [(command, "not run", "not run", why) for command, why in NOT_RUN]
+    return table
+
+
+def summary(results: dict[str, Outcome]) -> str:
+    """The README's table: command and verdicts only."""
+    lines = ["| command | without Keystone | with Keystone |", "| --- | --- | --- |"]
+    lines += [f"| `{c}` | {p} | {k} |" for c, p, k, _ in rows(results)]
+    return "\n".join(lines) + "\n"
+
+
 def render(results: dict[str, Outcome], seconds: float) -> str:
     lines = [
         "# `openstack coe` commands against Moorage",
         "",
         f"Generated by `scripts/coe_matrix.py` on {datetime.date.today().isoformat()} from "
-        f"`{MODULE}` ({len(results)} tests, {seconds:.0f} s), with {client_versions()}, "
-        "against `moorage serve` with the test driver and no Keystone.",
+        f"`{PLAIN}` and `{KEYSTONE}` ({len(results)} tests, {seconds:.0f} s), with "
+        f"{client_versions()}, against `moorage serve` with the test driver: without "
+        "Keystone (noauth, HTTP basic), and with a real Keystone (`auth_strategy = "
+        "keystone`, users of two projects and an admin, password authentication, Moorage "
+        "found in the catalog).",
         "",
         "Pointing Magnum's CLI at Moorage without Keystone:",
         "",
@@ -253,39 +389,50 @@ def render(results: dict[str, Outcome], seconds: float) -> str:
         "",
         "Unset `OS_TOKEN`, `OS_CLOUD` and `OS_AUTH_URL` first: with `--os-auth-type none` an "
         "`OS_TOKEN` in the environment makes the client fail before it sends anything "
-        "(`FixedEndpointPlugin.__init__() got an unexpected keyword argument 'token'`).",
+        "(`FixedEndpointPlugin.__init__() got an unexpected keyword argument 'token'`). With "
+        "Keystone, the usual `OS_AUTH_URL`, `OS_USERNAME`, ... (or `clouds.yaml`) and no "
+        "endpoint option: the client finds `container-infra` in the catalog.",
         "",
-        "| command | passes against Moorage | note |",
-        "| --- | --- | --- |",
+        "| command | without Keystone | with Keystone | note |",
+        "| --- | --- | --- | --- |",
     ]
-    for command, tests, note in COMMANDS:
-        got = [(name, results.get(name, Outcome("missing", "test not found"))) for name in tests]
-        bad = [(name, o) for name, o in got if o.status != "passed"]
-        notes = [note] if note else []
-        notes += [f"{name}: {o.status} — {o.message}".rstrip(" —") for name, o in bad]
-        lines.append(f"| `{command}` | {'no' if bad else 'yes'} | {cell('; '.join(notes))} |")
-    for command, why in KEYSTONE_ONLY:
-        lines.append(f"| `{command}` | needs Keystone | {cell(why)} |")
+    lines += [f"| `{c}` | {p} | {k} | {cell(n)} |" for c, p, k, n in rows(results)]
     return "\n".join(lines) + "\n"
 
 
+def replace_between_markers(path: Path, text: str) -> None:
+    """Put ``text`` between the BEGIN and END markers of ``path``."""
+    current = path.read_text()
+    if BEGIN not in current or END not in current:
+        raise SystemExit(f"{path}: markers {BEGIN} ... {END} are missing")
+    before, rest = current.split(BEGIN, 1)
+    after = rest.split(END, 1)[1]
+    path.write_text(f"{before}{BEGIN}\n{text}{END}{after}")
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "coe-commands.md")
+    parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    parser.add_argument("--junit", type=Path, help="use this report instead of running the tests")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        junit = Path(tmp) / "junit.xml"
-        rc, seconds = run_tests(junit)
-        if not junit.exists():
-            print(f"pytest produced no report (exit {rc})", file=sys.stderr)
-            return 1
+        junit, seconds = args.junit, 0.0
+        if junit is None:
+            junit = Path(tmp) / "junit.xml"
+            rc, seconds = run_tests(junit)
+            if not junit.exists():
+                print(f"pytest produced no report (exit {rc})", file=sys.stderr)
+                return 1
         results = outcomes(junit)
-    mapped = {name for _, tests, _ in COMMANDS for name in tests}
-    for name in sorted(set(results) - mapped):
-        print(f"warning: {name} is not listed for any command", file=sys.stderr)
+    mapped = {f"{PLAIN}::{name}" for _, tests, _ in COMMANDS for name in tests}
+    mapped |= {f"{KEYSTONE}::{name}" for tests in KEYSTONE_TESTS.values() for name in tests}
+    for name in sorted(n for n in results if n.split("[")[0] not in mapped):
+        print(f"note: {name} is not listed for any command", file=sys.stderr)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(render(results, seconds))
-    print(f"wrote {args.output}")
+    replace_between_markers(args.readme, summary(results))
+    print(f"wrote {args.output} and the table in {args.readme}")
     return 0
 
 
