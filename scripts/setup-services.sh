@@ -1,7 +1,7 @@
 #!/bin/bash
 # Make sure the servers the test suite talks to are up: PostgreSQL, MariaDB and
 # RabbitMQ (installed and started before the session on this kind of machine,
-# but a stopped one is started again here), then the Docker engine.
+# but a stopped one is started again here), memcached's binary, then the Docker engine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -33,5 +33,12 @@ if ! up 127.0.0.1 5672; then
   rabbitmq-server -detached
 fi
 wait_port RabbitMQ 127.0.0.1 5672
+
+# memcached: the tests start their own (keystonemiddleware's shared token cache).
+if ! command -v memcached >/dev/null 2>&1; then
+  echo "setup-services: installing memcached"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq memcached >/dev/null
+fi
 
 "$here/setup-docker.sh"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from cryptography import x509
 from tests.real.test_magnum_client import OPENSTACK, TEMPLATE, UUID, Coe, csr_pem
 from tests.support.keystone import USERS, Keystone, keystone
 from tests.support.live import LiveServer, serve
+from tests.support.memcached import memcached
 
 pytestmark = pytest.mark.real
 
@@ -578,6 +580,25 @@ def test_system_scoped_token_is_refused(server: LiveServer, ks: Keystone) -> Non
     assert made.json()["errors"][0]["detail"] == (
         "Policy doesn't allow clustertemplate:create to be performed."
     )
+
+
+def test_memcached_token_cache_is_shared(
+    ks: Keystone, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """With ``memcached_servers`` a token validated by one API process is cached for all."""
+    with memcached() as servers, ExitStack() as stack:
+        config = ks.authtoken_config() + f"memcached_servers = {servers}\n"
+        first, second = (
+            stack.enter_context(serve(tmp_path_factory.mktemp(f"moorage-memcached-{n}"), config))
+            for n in (1, 2)
+        )
+        token = ks.token("b-reader")
+        before = ks.validations()
+        assert get(first, "/v1/clusters", token).status_code == 200
+        assert ks.validations() == before + 1
+        for _ in range(3):
+            assert get(second, "/v1/clustertemplates", token).status_code == 200
+        assert ks.validations() == before + 1
 
 
 # --- last: Keystone goes away --------------------------------------------------------
