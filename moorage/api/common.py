@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.dependencies.models import Dependant
+from fastapi.types import DecoratedCallable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,7 @@ from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.query import Page, find, paginate, scoped, sortable
 from moorage.db.session import transaction
+from moorage.objects import patch as jsonpatch
 from moorage.objects.fields import is_uuid_like
 
 M = TypeVar("M", bound=models.Base)
@@ -174,27 +176,46 @@ def listing(
 ListHandler = Callable[[Request, RequestContext, Paging, bool], dict[str, Any]]
 
 
-def add_list_routes(router: APIRouter, path: str, noun: str, handler: ListHandler) -> None:
-    """Declare Magnum's pair ``GET <path>`` and ``GET <path>/detail`` once for every collection.
+class Router(APIRouter):
+    """An APIRouter that declares the route kinds every collection repeats, once."""
 
-    ``handler`` gets ``detail`` False or True. Call it where the routes belong:
-    before ``<path>/{ident}``, which would otherwise take ``detail`` for an ident.
-    The endpoints keep the names ``get_all`` and ``detail`` (the OpenAPI
-    operation ids) and have no docstring (it would become their description).
-    """
+    def json_patch(
+        self, path: str, summary: str, status_code: int | None = None
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Decorator for ``PATCH <path>`` with a JSON patch body the route reads itself.
 
-    def get_all(
+        One place for what every JSON patch route tells OpenAPI (and so the fuzz test).
+        """
+        return self.patch(
+            path,
+            status_code=status_code,
+            summary=summary,
+            openapi_extra=json_body(jsonpatch.JSON_SCHEMA),
+        )
+
+    def list_and_detail(self, path: str, noun: str, handler: ListHandler) -> None:
+        """Declare Magnum's pair ``GET <path>`` and ``GET <path>/detail``.
+
+        ``handler`` gets ``detail`` False or True. Call it where the routes belong:
+        before ``<path>/{ident}``, which would otherwise take ``detail`` for an ident.
+        The endpoints keep the names ``get_all`` and ``detail`` (the OpenAPI
+        operation ids) and have no docstring (it would become their description).
+        """
+        self.get(path, summary=f"List {noun}")(_list_endpoint("get_all", handler, False))
+        detail = _list_endpoint("detail", handler, True)
+        self.get(f"{path}/detail", summary=f"List {noun} with every field")(detail)
+
+
+def _list_endpoint(name: str, handler: ListHandler, detail: bool) -> Callable[..., dict[str, Any]]:
+    """A list endpoint named ``name``: FastAPI reads its parameters and makes its operation id."""
+
+    def endpoint(
         request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
     ) -> dict[str, Any]:
-        return handler(request, ctx, paging, False)
+        return handler(request, ctx, paging, detail)
 
-    def detail(
-        request: Request, paging: Paging = Depends(), ctx: RequestContext = Depends(context_from)
-    ) -> dict[str, Any]:
-        return handler(request, ctx, paging, True)
-
-    router.get(path, summary=f"List {noun}")(get_all)
-    router.get(f"{path}/detail", summary=f"List {noun} with every field")(detail)
+    endpoint.__name__ = endpoint.__qualname__ = name
+    return endpoint
 
 
 def next_link(

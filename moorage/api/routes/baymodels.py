@@ -9,18 +9,17 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 
 from moorage import exceptions
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, add_list_routes, json_body, read_json
+from moorage.api.common import Paging, Router, json_body, read_json
 from moorage.api.routes import clustertemplates as templates
 from moorage.api.routes.bays import legacy_only
 from moorage.context import RequestContext
-from moorage.objects import patch as jsonpatch
 from moorage.objects.fields import Field, Labels, Str, json_schema
 
-router = APIRouter(tags=["baymodels"], dependencies=[Depends(legacy_only)])
+router = Router(tags=["baymodels"], dependencies=[Depends(legacy_only)])
 
 
 class IPv4(Str):
@@ -79,7 +78,7 @@ def _list(request: Request, ctx: RequestContext, paging: Paging, detail: bool) -
     return templates.list_of(request, ctx, paging, detail, BAYMODEL)
 
 
-add_list_routes(router, "/baymodels", "baymodels", _list)
+router.list_and_detail("/baymodels", "baymodels", _list)
 
 
 @router.get("/baymodels/{ident}", summary="Show a baymodel")
@@ -89,11 +88,7 @@ def get_one(
     return templates.show(request, ctx, ident, BAYMODEL)
 
 
-@router.patch(
-    "/baymodels/{ident}",
-    summary="Update a baymodel (JSON patch)",
-    openapi_extra=json_body(jsonpatch.JSON_SCHEMA),
-)
+@router.json_patch("/baymodels/{ident}", "Update a baymodel (JSON patch)")
 async def patch(
     request: Request, ident: str, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from moorage.api import microversion
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, add_list_routes, json_body, read_json
+from moorage.api.common import Paging, Router, json_body, read_json
 from moorage.api.errors import FrameworkError
 from moorage.api.routes import clusters
 from moorage.context import RequestContext
@@ -31,7 +31,7 @@ def legacy_only(request: Request) -> None:
         raise FrameworkError(404)
 
 
-router = APIRouter(tags=["bays"], dependencies=[Depends(legacy_only)])
+router = Router(tags=["bays"], dependencies=[Depends(legacy_only)])
 
 COLLECTION = "bays"
 # Cluster field name -> the bay's name for it.
@@ -145,7 +145,7 @@ def _list(request: Request, ctx: RequestContext, paging: Paging, detail: bool) -
     )
 
 
-add_list_routes(router, "/bays", "bays", _list)
+router.list_and_detail("/bays", "bays", _list)
 
 
 @router.get("/bays/{ident}", summary="Show a bay")
@@ -157,12 +157,7 @@ def get_one(
         return _present(session, request, [row], SHOW_KEYS)[0]
 
 
-@router.patch(
-    "/bays/{ident}",
-    status_code=202,
-    summary="Update a bay (JSON patch)",
-    openapi_extra=json_body(jsonpatch.JSON_SCHEMA),
-)
+@router.json_patch("/bays/{ident}", "Update a bay (JSON patch)", status_code=202)
 async def patch(
     request: Request,
     response: Response,

@@ -13,7 +13,7 @@ import uuid as uuidlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from moorage import exceptions
 from moorage.api import microversion, policy
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, add_list_routes, iso, json_body, links, listing, read_json
+from moorage.api.common import Paging, Router, iso, json_body, links, listing, read_json
 from moorage.api.microversion import Version
 from moorage.context import RequestContext
 from moorage.db import models, quotas
@@ -52,7 +52,7 @@ from moorage.rpc import api as rpc_api
 
 LOG = logging.getLogger(__name__)
 
-router = APIRouter(tags=["clusters"])
+router = Router(tags=["clusters"])
 
 KIND = "Cluster"
 COLLECTION = "clusters"
@@ -544,7 +544,7 @@ def list_clusters(
     )
 
 
-add_list_routes(router, "/clusters", "clusters", list_clusters)
+router.list_and_detail("/clusters", "clusters", list_clusters)
 
 
 def visible(
@@ -642,12 +642,7 @@ def rollback_flag(request: Request, rollback: str | None) -> bool:
     return bool_from_string(rollback, "rollback")
 
 
-@router.patch(
-    "/clusters/{ident}",
-    status_code=202,
-    summary="Update a cluster (JSON patch)",
-    openapi_extra=json_body(jsonpatch.JSON_SCHEMA),
-)
+@router.json_patch("/clusters/{ident}", "Update a cluster (JSON patch)", status_code=202)
 async def patch(
     request: Request,
     ident: str,

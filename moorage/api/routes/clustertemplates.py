@@ -6,14 +6,14 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
 from moorage.api import policy
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, add_list_routes, iso, json_body, links, listing, read_json
+from moorage.api.common import Paging, Router, iso, json_body, links, listing, read_json
 from moorage.config import CONF
 from moorage.context import RequestContext
 from moorage.db import models
@@ -35,7 +35,7 @@ from moorage.objects.fields import (
     parse_body,
 )
 
-router = APIRouter(tags=["clustertemplates"])
+router = Router(tags=["clustertemplates"])
 
 KIND = "ClusterTemplate"
 COLLECTION = "clustertemplates"
@@ -211,7 +211,7 @@ def list_of(
     )
 
 
-add_list_routes(router, "/clustertemplates", "cluster templates", list_of)
+router.list_and_detail("/clustertemplates", "cluster templates", list_of)
 
 
 def lookup(session: Session, ctx: RequestContext, ident: str) -> models.ClusterTemplate:
@@ -256,11 +256,7 @@ def _allowed_on_referenced(changes: set[str], after: dict[str, Any]) -> bool:
     )
 
 
-@router.patch(
-    "/clustertemplates/{ident}",
-    summary="Update a cluster template (JSON patch)",
-    openapi_extra=json_body(jsonpatch.JSON_SCHEMA),
-)
+@router.json_patch("/clustertemplates/{ident}", "Update a cluster template (JSON patch)")
 async def patch(
     request: Request, ident: str, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:

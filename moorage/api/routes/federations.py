@@ -15,13 +15,13 @@ from __future__ import annotations
 import uuid as uuidlib
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
 from moorage.api import policy
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, add_list_routes, iso, json_body, links, listing, read_json
+from moorage.api.common import Paging, Router, iso, json_body, links, listing, read_json
 from moorage.api.routes.clusters import NAME_PATTERN, lookup
 from moorage.context import RequestContext
 from moorage.db import models
@@ -42,7 +42,7 @@ from moorage.objects.fields import (
 )
 from moorage.objects.status import Status
 
-router = APIRouter(tags=["federations"])
+router = Router(tags=["federations"])
 
 KIND = "Federation"
 COLLECTION = "federations"
@@ -138,7 +138,7 @@ def _list(request: Request, ctx: RequestContext, paging: Paging, detail: bool) -
     )
 
 
-add_list_routes(router, "/federations", "federations", _list)
+router.list_and_detail("/federations", "federations", _list)
 
 
 @router.get("/federations/{ident}", summary="Show a federation")
@@ -173,12 +173,7 @@ def _membership(
     raise exceptions.NotFound(f"Cluster {value} is not a member of the federation {row.name}.")
 
 
-@router.patch(
-    "/federations/{ident}",
-    status_code=202,
-    summary="Update a federation",
-    openapi_extra=json_body(jsonpatch.JSON_SCHEMA),
-)
+@router.json_patch("/federations/{ident}", "Update a federation", status_code=202)
 async def patch(
     request: Request,
     ident: str,

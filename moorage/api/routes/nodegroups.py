@@ -11,14 +11,23 @@ import uuid as uuidlib
 from collections.abc import Mapping
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
 from moorage.api import microversion, policy
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, collection, iso, json_body, links, next_link, read_json
+from moorage.api.common import (
+    Paging,
+    Router,
+    collection,
+    iso,
+    json_body,
+    links,
+    next_link,
+    read_json,
+)
 from moorage.api.routes import clusters
 from moorage.context import RequestContext
 from moorage.db import models
@@ -41,7 +50,7 @@ from moorage.objects.fields import (
 from moorage.objects.status import Status
 from moorage.rpc import api as rpc_api
 
-router = APIRouter(tags=["nodegroups"], dependencies=[Depends(microversion.require(9))])
+router = Router(tags=["nodegroups"], dependencies=[Depends(microversion.require(9))])
 
 KIND = "Nodegroup"
 
@@ -383,11 +392,10 @@ async def create(
     return body
 
 
-@router.patch(
+@router.json_patch(
     "/clusters/{cluster_ident}/nodegroups/{ident}",
+    "Update a node group's bounds, node labels and taints (JSON patch)",
     status_code=202,
-    summary="Update a node group's bounds, node labels and taints (JSON patch)",
-    openapi_extra=json_body(jsonpatch.JSON_SCHEMA),
 )
 async def patch(
     request: Request, cluster_ident: str, ident: str, ctx: RequestContext = Depends(context_from)
