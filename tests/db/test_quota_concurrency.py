@@ -139,10 +139,10 @@ def test_concurrent_creates_stop_at_the_limit(
     assert _clusters_of("other") == 1
 
 
+# Not on SQLite: it has one writer at a time for the whole database.
+@pytest.mark.parametrize("db", ["postgresql", "mysql"], indirect=True)
 def test_the_lock_holds_one_project_only(db: Engine) -> None:
     """While a create of project A holds A's lock, B creates; a second A waits."""
-    if db.dialect.name == "sqlite":
-        pytest.skip("SQLite has one writer at a time for the whole database")
     a, b = _setup("proj-a", LIMIT), _setup("proj-b", LIMIT)
     holding, release = threading.Event(), threading.Event()
 
