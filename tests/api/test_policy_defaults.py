@@ -152,6 +152,18 @@ def test_policy_file_overrides_a_rule_in_both_modes(
     assert creates.status_code == (403 if enforce_new_defaults else 201), creates.text
 
 
+def test_policy_file_can_let_members_publish(alice: Api, tmp_path: Path) -> None:
+    """Only admins publish templates, unless the policy says otherwise (as Magnum)."""
+    assert_error(
+        alice.post("/v1/clustertemplates", template_body(public=True)), 403, PUBLISH_DENIED
+    )
+    rules = tmp_path / "policy.yaml"
+    rules.write_text('"clustertemplate:publish": "rule:admin_or_project_member"\n')
+    CONF.set_override("policy_file", str(rules), group="oslo_policy")
+    policy.reset()
+    assert create_template(alice, public=True)["public"] is True
+
+
 # --- scope --------------------------------------------------------------------------
 
 
