@@ -1,8 +1,9 @@
 """Node containers: a container that runs its own Docker engine, one per cluster node.
 
-The options are the ones the research found necessary on a host whose capability
-bounding set lacks CAP_SYS_RESOURCE (so ``--privileged`` fails): every capability
-but that one, seccomp/apparmor unconfined, no masked or read-only /proc paths
+``--privileged`` is impossible on a host whose capability bounding set lacks
+CAP_SYS_RESOURCE, and too much anyway: a node gets the capabilities and the seccomp
+profile of ``confinement.py`` (what nested runtimes need, nothing that acts on the
+host as a whole), apparmor unconfined, no masked or read-only /proc paths
 (the CLI's ``systempaths=unconfined``, which the API spells as two empty lists),
 a private cgroup namespace, and a named volume for /var/lib/docker (overlay2 on
 the container's own overlay root falls back to vfs). The image's entrypoint runs
@@ -24,7 +25,7 @@ import docker.errors
 from docker.models.containers import Container
 from docker.types import NetworkingConfig
 
-from moorage.drivers.docker import engine
+from moorage.drivers.docker import confinement, engine
 from moorage.drivers.docker.labels import CLUSTER, HOST_PORT, NODE, NODEGROUP, ROLE
 from moorage.exceptions import DriverError
 
@@ -128,8 +129,8 @@ def create(client: docker.DockerClient, spec: NodeSpec, start: bool = True) -> s
         port_bindings=ports,
         network_mode=spec.network,
         cap_add=["ALL"],
-        cap_drop=["SYS_RESOURCE"],
-        security_opt=["seccomp=unconfined", "apparmor=unconfined"],
+        cap_drop=confinement.DROPPED_CAPABILITIES,
+        security_opt=confinement.security_options(client),
         cgroupns="private",
         restart_policy={"Name": "unless-stopped"},
         nano_cpus=int(spec.cpus * 1e9) if spec.cpus else None,
