@@ -1,17 +1,20 @@
-"""Commands that need no server: ``config sample`` and ``image build``."""
+"""Commands that need no server: ``config sample``, ``image build`` and ``image workload``."""
 
 from __future__ import annotations
 
 import re
 import sys
 import types
+import uuid
 from pathlib import Path
 
+import docker
 import pytest
 from oslo_config import cfg
 
 from moorage.cli import main
 from moorage.config import list_opts
+from tests.real.conftest import docker_host  # noqa: F401  (the fixture, re-used)
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -107,6 +110,45 @@ def test_image_build_failure_is_reported(
     code, _, err = run(capsys, "image", "build")
     assert code == 1
     assert "ERROR: building the node image failed: docker engine unreachable" in err
+
+
+def test_image_workload_defaults_to_the_name_the_readme_uses(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tags: list[str] = []
+    fake = types.ModuleType("moorage.drivers.docker.image")
+    fake.build_busybox_image = lambda tag: tags.append(tag) or tag  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "moorage.drivers.docker.image", fake)
+    code, out, _ = run(capsys, "image", "workload")
+    assert (code, tags, out) == (0, ["busybox:latest"], "Workload image ready: busybox:latest\n")
+
+
+@pytest.mark.real
+def test_image_workload_builds_a_runnable_busybox_image(
+    docker_host: docker.DockerClient,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tag = f"moorage-test-workload:{uuid.uuid4().hex[:8]}"  # never a tag someone uses
+    try:
+        code, out, err = run(capsys, "image", "workload", tag)
+        assert code == 0, err
+        assert out == f"Workload image ready: {tag}\n"
+        built = docker_host.images.get(tag).id
+        assert run(capsys, "image", "workload", tag)[0] == 0
+        assert docker_host.images.get(tag).id == built  # cached, not rebuilt
+        served = docker_host.containers.run(  # the README's workload: httpd, reached locally
+            tag,
+            [
+                "sh",
+                "-c",
+                "echo hello > /tmp/index.html && httpd -p 8080 -h /tmp && "
+                "wget -q -O - http://127.0.0.1:8080/",
+            ],
+            remove=True,
+        )
+        assert served == b"hello\n"
+    finally:
+        docker_host.images.remove(tag, force=True)
 
 
 def test_sample_merges_a_group_declared_twice() -> None:
