@@ -224,6 +224,13 @@ def test_templates_refuse_volume_sizes(alice: Api) -> None:
         response = alice.at("1.1").post("/v1/baymodels", baymodel_body(docker_volume_size=value))
         assert_refused(response, "docker_volume_size", value)
     assert db_count(models.ClusterTemplate) == 0
+    template = make_template(alice)["uuid"]
+    for value in BAD_COUNTS:
+        response = alice.patch(
+            f"/v1/clustertemplates/{template}", patch_op("/docker_volume_size", value)
+        )
+        assert_patch_refused(response, "docker_volume_size", value)
+    assert alice.get(f"/v1/clustertemplates/{template}").json()["docker_volume_size"] is None
 
 
 @pytest.fixture
