@@ -217,6 +217,29 @@ cluster_template_opts = [
     ),
 ]
 
+cluster_opts = [
+    cfg.IntOpt(
+        "max_nodes_per_cluster",
+        default=50,
+        min=1,
+        help="Most nodes one cluster may have: masters and workers of every node group "
+        "together. Sized for one host, where every node is a container with an engine of "
+        "its own. A driver may allow fewer (swarm-mode on one /24 bridge network: 245); "
+        "the lower limit applies. Creates, resizes and node groups beyond it are refused "
+        "with 400; shrinking a cluster is always allowed.",
+    ),
+]
+
+oslo_middleware_opts = [
+    cfg.IntOpt(
+        "max_request_body_size",
+        default=114688,
+        min=1,
+        help="The maximum body size for each request, in bytes (oslo.middleware's name "
+        "and default). A larger body is refused with 413 before it is parsed.",
+    ),
+]
+
 quotas_opts = [
     cfg.IntOpt(
         "max_clusters_per_project",
@@ -323,6 +346,7 @@ _GROUPS: dict[str | None, Sequence[cfg.Opt]] = {
     "http_basic": http_basic_opts,
     "conductor": conductor_opts,
     "drivers": drivers_opts,
+    "cluster": cluster_opts,
     "cluster_template": cluster_template_opts,
     "quotas": quotas_opts,
     "cinder": cinder_opts,
@@ -330,6 +354,7 @@ _GROUPS: dict[str | None, Sequence[cfg.Opt]] = {
     "certificates": certificates_opts,
     "kubernetes": kubernetes_opts,
     "catalog": catalog_opts,
+    "oslo_middleware": oslo_middleware_opts,
 }
 
 for _group, _opts in _GROUPS.items():

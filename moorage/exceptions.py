@@ -61,6 +61,16 @@ class NotAcceptable(MoorageError):
     message = "Request not acceptable."
 
 
+class RequestTooLarge(MoorageError):
+    """The request body is larger than the API accepts (HTTP 413)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"Request is too large. The body may be at most {limit} bytes "
+            "([oslo_middleware] max_request_body_size)."
+        )
+
+
 class UnsupportedMediaType(MoorageError):
     """The body is in a format the API does not read (HTTP 415)."""
 
@@ -140,6 +150,15 @@ class QuotaExceeded(NotAuthorized):
         super().__init__(
             "Resource limit exceeded: You have reached the maximum clusters per project, "
             f"{limit}. You may delete a cluster to make room for a new one."
+        )
+
+
+class TooManyNodes(Invalid):
+    """A cluster would pass its node limit; ``source`` names the limit (option or driver)."""
+
+    def __init__(self, total: int, limit: int, source: str) -> None:
+        super().__init__(
+            f"Too many nodes: the cluster would have {total}, the limit is {limit} ({source})."
         )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
-from moorage.api import policy
+from moorage.api import limits, policy
 from moorage.api.auth import context_from
 from moorage.config import CONF
 from moorage.context import RequestContext
@@ -46,8 +46,11 @@ def links(request: Request, collection: str, uuid: str) -> list[dict[str, str]]:
 
 
 async def read_json(request: Request, *, optional: bool = False) -> Any:
-    """The JSON body, with Magnum's 400/415 answers for anything else."""
-    raw = await request.body()
+    """The JSON body, with Magnum's 400/415 answers for anything else.
+
+    Too large a body is a 413, too deep a document a 400 (``moorage.api.limits``).
+    """
+    raw = await limits.read_body(request)
     if not raw.strip():
         if optional:
             return None
@@ -58,9 +61,13 @@ async def read_json(request: Request, *, optional: bool = False) -> Any:
             return None
         raise exceptions.UnsupportedMediaType(f"Unknown mimetype: {ctype}")
     try:
-        return json.loads(raw)
+        document = json.loads(raw)
+    except RecursionError as exc:
+        raise limits.too_deep() from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise exceptions.Invalid("Request is not in valid JSON format") from exc
+    limits.check_depth(document)
+    return document
 
 
 def reject_unknown_args(request: Request) -> None:

@@ -23,6 +23,7 @@ STATUS_BY_FAMILY: tuple[tuple[type[exceptions.MoorageError], int], ...] = (
     (exceptions.NotFound, 404),
     (exceptions.NotAcceptable, 406),
     (exceptions.Conflict, 409),
+    (exceptions.RequestTooLarge, 413),
     (exceptions.UnsupportedMediaType, 415),
     (exceptions.NotImplementedFeature, 501),
     # The provider (Docker) failed a synchronous operation: the message says how.

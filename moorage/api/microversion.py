@@ -57,7 +57,8 @@ def parse(header: str | None) -> Version:
     service, number = parts
     if number.lower() == "latest":
         return Version(*MAX)
-    if service.lower() not in SERVICE_WORDS or not re.fullmatch(r"\d+\.\d+", number):
+    # Bounded: int() refuses thousands of digits, and no version needs ten.
+    if service.lower() not in SERVICE_WORDS or not re.fullmatch(r"\d{1,9}\.\d{1,9}", number):
         raise FrameworkError(406)
     major, minor = (int(p) for p in number.split("."))
     if major != MAX[0] or not MIN[1] <= minor <= MAX[1]:

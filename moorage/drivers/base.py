@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from moorage import exceptions
+from moorage.config import CONF
 from moorage.objects.catalog import Flavor
 
 
@@ -131,8 +132,32 @@ class Driver(abc.ABC):
 
     provides: ClassVar[Sequence[Provides]] = ()
     beta: ClassVar[bool] = False
+    # The most nodes (of every node group, masters included) one cluster of this driver
+    # can have, whatever the operator allows; None: no limit of the driver's own.
+    max_nodes: ClassVar[int | None] = None
 
     # --- checks the API runs before accepting a request --------------------------
+
+    def node_limit(self) -> tuple[int, str]:
+        """The most nodes one cluster may have, and whose limit that is (for messages).
+
+        The lower of the driver's ``max_nodes`` and the operator's
+        ``[cluster] max_nodes_per_cluster``.
+        """
+        operator = CONF.cluster.max_nodes_per_cluster
+        if self.max_nodes is not None and self.max_nodes < operator:
+            return self.max_nodes, f"driver {type(self).__name__}"
+        return operator, "[cluster] max_nodes_per_cluster"
+
+    def validate_cluster_size(self, total: int) -> None:
+        """Refuse a cluster of ``total`` nodes before anything is written or allocated.
+
+        Drivers and the conductor build lists in proportion to node counts, so the
+        API checks every count against this limit first.
+        """
+        limit, source = self.node_limit()
+        if total > limit:
+            raise exceptions.TooManyNodes(total, limit, source)
 
     def validate_master_size(self, count: int) -> None:
         if count < 1 or count % 2 == 0:

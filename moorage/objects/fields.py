@@ -26,6 +26,14 @@ class _Missing:
 
 MISSING: Any = _Missing()
 
+# Integer columns are 32-bit on every backend (SQLite's 64 bits included): a larger
+# count would fail at the database, or overflow a sum of counts (``GET /v1/stats``).
+DB_INT_MAX = 2**31 - 1
+# Labels are free-form settings; these bound what one request may store in them.
+MAX_LABELS = 128
+MAX_LABEL_KEY = 255
+MAX_LABEL_VALUE = 4096
+
 
 def _wrong_type(name: str, value: object, expected: str) -> exceptions.InvalidInput:
     return exceptions.InvalidInput(
@@ -64,7 +72,7 @@ class Str:
 @dataclass(frozen=True)
 class Int:
     minimum: int | None = None
-    maximum: int | None = None
+    maximum: int = DB_INT_MAX
 
     def check(self, name: str, value: Any, coerce: bool) -> int:
         number = self._to_int(name, value, coerce)
@@ -72,7 +80,7 @@ class Int:
             raise exceptions.InvalidInput(
                 name, value, f"Value should be greater or equal to {self.minimum}"
             )
-        if self.maximum is not None and number > self.maximum:
+        if number > self.maximum:
             raise exceptions.InvalidInput(
                 name, value, f"Value should be lower or equal to {self.maximum}"
             )
@@ -139,14 +147,28 @@ class Labels:
     def check(self, name: str, value: Any, coerce: bool) -> dict[str, str]:
         if not isinstance(value, dict):
             raise _wrong_type(name, value, "<class 'dict'>")
+        if len(value) > MAX_LABELS:
+            raise exceptions.InvalidInput(name, value, f"At most {MAX_LABELS} labels are allowed")
         out: dict[str, str] = {}
         for key, item in value.items():
             if isinstance(item, (dict, list)) or item is None:
                 raise exceptions.InvalidInput(
                     name, value, f"Wrong type. Expected a string, number or boolean for {key}"
                 )
-            out[str(key)] = str(item)
+            out[str(key)] = self._bounded(name, value, str(key), str(item))
         return out
+
+    @staticmethod
+    def _bounded(name: str, labels: Any, key: str, text: str) -> str:
+        if len(key) > MAX_LABEL_KEY:
+            raise exceptions.InvalidInput(
+                name, labels, f"A label key may have at most {MAX_LABEL_KEY} characters"
+            )
+        if len(text) > MAX_LABEL_VALUE:
+            raise exceptions.InvalidInput(
+                name, labels, f"A label value may have at most {MAX_LABEL_VALUE} characters"
+            )
+        return text
 
 
 @dataclass(frozen=True)
@@ -240,11 +262,9 @@ def _json_type(kind: FieldType) -> dict[str, Any]:
             doc["pattern"] = kind.pattern
         return doc
     if isinstance(kind, Int):
-        doc = {"type": "integer"}
+        doc = {"type": "integer", "maximum": kind.maximum}
         if kind.minimum is not None:
             doc["minimum"] = kind.minimum
-        if kind.maximum is not None:
-            doc["maximum"] = kind.maximum
         return doc
     if isinstance(kind, Bool):
         return {"type": "boolean"}
@@ -253,7 +273,12 @@ def _json_type(kind: FieldType) -> dict[str, Any]:
     if isinstance(kind, Uuid):
         return {"type": "string", "format": "uuid"}
     if isinstance(kind, Labels):
-        return {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}}
+        return {
+            "type": "object",
+            "maxProperties": MAX_LABELS,
+            "propertyNames": {"maxLength": MAX_LABEL_KEY},
+            "additionalProperties": {"type": ["string", "number", "boolean"]},
+        }
     if isinstance(kind, StrList):
         return {"type": "array", "items": {"type": "string"}}
     return {}

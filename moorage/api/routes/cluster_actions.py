@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
 from moorage import exceptions
-from moorage.api import microversion, policy
+from moorage.api import limits, microversion, policy
 from moorage.api.auth import context_from
 from moorage.api.common import json_body, read_json
 from moorage.api.routes import clusters
@@ -70,6 +70,7 @@ async def resize(
             driver_for(session, row).validate_master_resize(node_count)
         else:
             _check_range(group, node_count)
+        limits.check_cluster_size(session, row, node_count, group.uuid)
         clusters.dispatch(
             session,
             ctx,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from moorage import exceptions
-from moorage.api import microversion, policy
+from moorage.api import limits, microversion, policy
 from moorage.api.auth import context_from
 from moorage.api.common import Paging, Router, iso, json_body, links, listing, read_json
 from moorage.api.microversion import Version
@@ -371,7 +371,9 @@ def create_row(
     volume_size = values.get("docker_volume_size") or template.docker_volume_size
     template_rules.check_volume_size(template.docker_storage_driver, volume_size)
     master_count, node_count = values["master_count"], values["node_count"]
-    registry.get_by_name(driver).validate_master_size(master_count)
+    cluster_driver = registry.get_by_name(driver)
+    cluster_driver.validate_master_size(master_count)
+    cluster_driver.validate_cluster_size(master_count + node_count)
     check_node_count(version, node_count)
     policy.authorize(ctx, rule)
     _check_quota(session, ctx)
@@ -621,6 +623,7 @@ def patch_and_dispatch(
 ) -> None:
     node_count, after = patched(session, row, ops, aliases)
     check_node_count(version, node_count)
+    limits.check_cluster_size(session, row, node_count, default_worker(session, row).uuid)
     dispatch(
         session,
         ctx,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
-from moorage.api import microversion, policy
+from moorage.api import limits, microversion, policy
 from moorage.api.auth import context_from
 from moorage.api.common import (
     Paging,
@@ -347,6 +347,8 @@ async def create(
             )
         clusters.check_node_count(microversion.of(request), node_count)
         check_counts(name, node_count, values["min_node_count"], values.get("max_node_count"))
+        limits.check_cluster_size(session, cluster, node_count)
+        limits.check_max_node_count(session, cluster, values.get("max_node_count"))
         check_node_labels_and_taints(name, values["role"], values.get("node_labels") or {}, taints)
         if values["role"] == "master":
             raise exceptions.Invalid("Creating master nodegroups is currently not supported.")
@@ -414,6 +416,7 @@ async def patch(
         after["node_labels"] = after["node_labels"] or {}
         after["node_taints"] = _taints(after["node_taints"])
         check_counts(group.name, group.node_count, after["min_node_count"], after["max_node_count"])
+        limits.check_max_node_count(session, cluster, after["max_node_count"])
         check_node_labels_and_taints(
             group.name, group.role, after["node_labels"], after["node_taints"]
         )

@@ -27,6 +27,7 @@ from moorage.db import models, quotas
 from moorage.db.query import paginate, scoped
 from moorage.db.session import transaction
 from moorage.objects.fields import (
+    DB_INT_MAX,
     Enum,
     Field,
     Int,
@@ -42,14 +43,12 @@ router = APIRouter(tags=["quotas"])
 COLLECTION = "quotas"
 RESOURCES = (quotas.CLUSTER,)
 DEFAULT_HARD_LIMIT = 1
-# Integer columns (ids, hard_limit) are 32-bit on every backend.
-MAX_ID = 2**31 - 1
 
 SCHEMA: Schema = {
     "id": Field(Int(1), readonly=True),
     "project_id": Field(Str(1, 255)),
     "resource": Field(Enum(RESOURCES)),
-    "hard_limit": Field(Int(0, MAX_ID)),
+    "hard_limit": Field(Int(0)),
     "created_at": Field(Str(), readonly=True),
     "updated_at": Field(Str(), readonly=True),
 }
@@ -114,8 +113,8 @@ async def create(request: Request, ctx: RequestContext = Depends(context_from)) 
 
 def _marker_row(session: Session, marker: int) -> models.Quota:
     """Any project's row, as Magnum: clients drop all_tenants from ``next``."""
-    # Beyond MAX_ID no row can match (and SQLite overflows).
-    row = session.get(models.Quota, marker) if 0 < marker <= MAX_ID else None
+    # Beyond DB_INT_MAX no row can match (and SQLite overflows).
+    row = session.get(models.Quota, marker) if 0 < marker <= DB_INT_MAX else None
     if row is None:
         raise _not_found(f"quota id {marker} ")
     return row

@@ -29,6 +29,8 @@ from moorage.exceptions import DriverError
 SUBNET_POOL = [f"192.168.{n}.0/24" for n in range(128, 255)]
 # .1 is the gateway, .2-.9 are kept for infrastructure (a registry, say): nodes from .10.
 FIRST_NODE_OFFSET = 10
+# Nodes one cluster network of the pool holds: .10 up to the last before broadcast.
+NODES_PER_NETWORK = ipaddress.ip_network(SUBNET_POOL[0]).num_addresses - FIRST_NODE_OFFSET - 1
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,8 @@ class SwarmDockerDriver(Driver):
     """swarm-mode on the ``docker`` provider (templates: server_type vm, os debian)."""
 
     provides = (Provides("vm", "debian", "swarm-mode"),)
+    # Every node has a fixed address on the cluster's one /24 bridge network.
+    max_nodes = network.NODES_PER_NETWORK
 
     def validate_master_size(self, count: int) -> None:
         if count not in MASTER_SIZES:
