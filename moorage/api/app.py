@@ -7,6 +7,7 @@ from fastapi import Depends, FastAPI
 from moorage.api import docs, errors, keystone, metrics
 from moorage.api.common import reject_unknown_args
 from moorage.api.middleware import ApiMiddleware
+from moorage.api.observe import AccessLogMiddleware
 from moorage.api.routes import REGISTERED, root
 
 
@@ -29,4 +30,5 @@ def create_app() -> FastAPI:
         app.include_router(router, prefix="/v1", dependencies=[Depends(reject_unknown_args)])
     app.add_middleware(metrics.MetricsMiddleware)  # inside ApiMiddleware: sees /v1 paths
     app.add_middleware(ApiMiddleware)
+    app.add_middleware(AccessLogMiddleware)  # outermost: sees every answer and its id
     return app

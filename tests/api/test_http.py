@@ -228,3 +228,14 @@ def test_policy_file_overrides_a_rule(alice: Api, tmp_path: Path) -> None:
     finally:
         CONF.clear_override("policy_file", group="oslo_policy")
         policy.reset()
+
+
+def test_one_access_log_line_per_request(alice: Api, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="moorage.api.access")
+    ok = alice.get("/v1/clustertemplates?limit=5")
+    refused = alice.get("/v1/clustertemplates", headers={"Accept": "text/html"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "moorage.api.access"]
+    assert len(lines) == 2, lines
+    for line, response, status in ((lines[0], ok, 200), (lines[1], refused, 406)):
+        assert line.startswith(f'testclient "GET /v1/clustertemplates" {status} '), line
+        assert line.endswith(f" ms {response.headers['x-openstack-request-id']}"), line
