@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 from collections.abc import Iterable, Sequence
 
 from oslo_config import cfg
@@ -440,9 +441,15 @@ def load(args: Sequence[str] | None = None, prog: str = "moorage") -> None:
 
 
 def state_path(*parts: str) -> str:
-    """Return a path below state_path, creating the directory on the way."""
+    """Return a path below state_path, creating the directory on the way.
+
+    The directory is the owner's only (0700), also when it was made beforehand:
+    it holds the database and the key that encrypts every cluster's CA key.
+    """
     base = os.path.expanduser(CONF.state_path)
     os.makedirs(base, mode=0o700, exist_ok=True)
+    if stat.S_IMODE(os.stat(base).st_mode) != 0o700:
+        os.chmod(base, 0o700)
     return os.path.join(base, *parts)
 
 

@@ -91,12 +91,18 @@ TAKEOVERS = Counter(
 )
 
 
+# Methods counted by name; any other (clients may send any token) is counted as "other",
+# so that a caller cannot grow the label set, and the memory it takes, without bound.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def unmatched_route() -> str:
     """The route label of a request no route matched (keeps the label set bounded)."""
     return "<unmatched>"
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    method = method if method in _METHODS else "other"
     REQUESTS.labels(method, route, str(status)).inc()
     REQUEST_SECONDS.labels(method, route, str(status)).observe(seconds)
 

@@ -50,12 +50,18 @@ def status_of(exc: exceptions.MoorageError) -> int:
     return 500
 
 
-def error_body(status: int, detail: str, code: str | None = None) -> dict[str, object]:
-    """Magnum's body: one error, title = detail cut at the first full stop."""
+def error_body(
+    status: int, detail: str, code: str | None = None, *, request_id: str = ""
+) -> dict[str, object]:
+    """Magnum's body: one error, title = detail cut at the first full stop.
+
+    Magnum leaves ``request_id`` empty; Moorage repeats the ``X-OpenStack-Request-Id``
+    header there so that a pasted error body is enough to find the request in the log.
+    """
     return {
         "errors": [
             {
-                "request_id": "",
+                "request_id": request_id,
                 "code": code if code is not None else ("client" if status < 500 else "server"),
                 "status": status,
                 "title": detail.split(".")[0] if detail else "",
@@ -66,8 +72,13 @@ def error_body(status: int, detail: str, code: str | None = None) -> dict[str, o
     }
 
 
-def framework_response(status: int) -> JSONResponse:
-    response = JSONResponse(error_body(status, "", code=""), status_code=status)
+def request_id_of(request: Request) -> str:
+    return str(getattr(request.state, "request_id", ""))
+
+
+def framework_response(request: Request, status: int) -> JSONResponse:
+    body = error_body(status, "", code="", request_id=request_id_of(request))
+    response = JSONResponse(body, status_code=status)
     response.headers[FRAMEWORK_MARKER] = "1"
     return response
 
@@ -79,15 +90,16 @@ def install(app: FastAPI) -> None:
         if status >= 500:
             LOG.error("%s %s failed: %s", request.method, request.url.path, exc)
         headers = {"WWW-Authenticate": 'Basic realm="moorage"'} if status == 401 else None
-        return JSONResponse(error_body(status, exc.text), status_code=status, headers=headers)
+        body = error_body(status, exc.text, request_id=request_id_of(request))
+        return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(FrameworkError)
     async def _framework(request: Request, exc: FrameworkError) -> JSONResponse:
-        return framework_response(exc.status)
+        return framework_response(request, exc.status)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return framework_response(exc.status_code)
+        return framework_response(request, exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -97,14 +109,18 @@ def install(app: FastAPI) -> None:
         detail = (
             f"Invalid input for field/attribute {name}. Value: '{value}'. {first.get('msg', '')}"
         )
-        return JSONResponse(error_body(400, detail), status_code=400)
+        return JSONResponse(
+            error_body(400, detail, request_id=request_id_of(request)), status_code=400
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         LOG.exception("Unexpected error on %s %s", request.method, request.url.path)
         return JSONResponse(
             error_body(
-                500, "An unexpected error prevented the server from fulfilling your request."
+                500,
+                "An unexpected error prevented the server from fulfilling your request.",
+                request_id=request_id_of(request),
             ),
             status_code=500,
         )

@@ -10,15 +10,15 @@ Prometheus only where that is acceptable.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy import func, select
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Scope
 
 from moorage import metrics
+from moorage.api.observe import ObservingMiddleware
 from moorage.db import models
 from moorage.db.session import transaction
 
@@ -54,26 +54,8 @@ def route_template(scope: Scope) -> str:
     return template
 
 
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.monotonic()
-        status = 500  # unless a response starts: an unhandled error
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            metrics.observe_request(
-                scope["method"], route_template(scope), status, time.monotonic() - started
-            )
+class MetricsMiddleware(ObservingMiddleware):
+    def observed(self, scope: Scope, start: Message, seconds: float) -> None:
+        metrics.observe_request(
+            scope["method"], route_template(scope), int(start["status"]), seconds
+        )

@@ -17,6 +17,12 @@ from moorage.context import new_request_id
 
 # First path segments served as they are (not re-routed under /v1).
 UNVERSIONED = {"", "v1", "healthcheck", "metrics", "openapi.json", "docs"}
+# Paths that answer in their own format whatever the Accept header: load balancers,
+# Prometheus and browsers ask for text.
+ANY_ACCEPT = {"/healthcheck", "/metrics", "/docs"}
+NOT_JSON = (
+    "The API answers in JSON only: send Accept: application/json (or */*, or no Accept header)."
+)
 
 
 def normalise_path(path: str) -> str:
@@ -68,17 +74,18 @@ class ApiMiddleware:
                         out[key] = value
             await send(message)
 
-        if not _accepts_json(headers.get("accept")):
-            await self._reply(send_with_headers, 406, error_body(406, "", code=""))
+        if path not in ANY_ACCEPT and not _accepts_json(headers.get("accept")):
+            await self._reply(
+                send_with_headers, 406, error_body(406, NOT_JSON, request_id=request_id)
+            )
             return
         if versioned:
             requested = headers.get("openstack-api-version")
             try:
                 scope["state"]["version"] = microversion.parse(requested)
             except FrameworkError as exc:
-                await self._reply(
-                    send_with_headers, exc.status, error_body(exc.status, "", code="")
-                )
+                body = error_body(exc.status, "", code="", request_id=request_id)
+                await self._reply(send_with_headers, exc.status, body)
                 return
             except microversion.OutOfRange as exc:
                 version_headers.update(microversion.headers(exc.requested))

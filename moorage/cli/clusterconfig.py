@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +46,69 @@ def kubeconfig(name: str, server: str, ca: str, cert: str, key: str) -> str:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write ``text`` readable by the owner only (0600), whatever the umask or old mode."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Create ``path`` readable by the owner only (0600), whatever the umask.
+
+    O_EXCL and O_NOFOLLOW: never through a symbolic link, never over a file that
+    appeared since the checks (``--force`` removes the old file first).
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        raise CliError(f"ERROR: cannot write {path}: {exc.strerror}") from exc
     with os.fdopen(fd, "w") as handle:
         os.fchmod(handle.fileno(), 0o600)
         handle.write(text if text.endswith("\n") else text + "\n")
+
+
+def _prepare(directory: Path) -> None:
+    """Make the directory (0700) before a certificate is signed for nothing."""
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return
+    except FileExistsError:
+        reason = "it is not a directory"
+    except OSError as exc:
+        reason = str(exc.strerror)
+    raise CliError(f"ERROR: cannot use {directory} as the directory for the files: {reason}")
+
+
+def _existing(directory: Path, names: list[str]) -> list[str]:
+    """The names already there; a symbolic link among them is refused, ``--force`` or not."""
+    for name in names:
+        if (directory / name).is_symlink():
+            raise CliError(f"ERROR: {directory / name} is a symbolic link; refusing to write it")
+    return [name for name in names if (directory / name).exists()]
+
+
+def _kubeconfig_credentials(text: str, server: str) -> dict[str, str] | None:
+    """The PEMs embedded in a kubeconfig written by ``kubeconfig`` for ``server``."""
+    fields = dict(line.strip().split(": ", 1) for line in text.splitlines() if ": " in line)
+    keys = {
+        "ca.pem": "certificate-authority-data",
+        "cert.pem": "client-certificate-data",
+        "key.pem": "client-key-data",
+    }
+    if fields.get("server") != server or not all(k in fields for k in keys.values()):
+        return None
+    try:
+        return {name: base64.b64decode(fields[key]).decode() for name, key in keys.items()}
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _reusable(rt: Runtime, cluster: dict[str, Any], directory: Path, names: list[str]) -> bool:
+    """Whether the files there are this cluster's credentials (then nothing is re-signed)."""
+    try:
+        texts = {name: (directory / name).read_text() for name in names}
+    except (OSError, UnicodeDecodeError):
+        return False
+    sets = [{n: texts[n] for n in PEMS}] if "ca.pem" in texts else []
+    if "config" in texts:
+        sets.append(_kubeconfig_credentials(texts["config"], cluster["api_address"]) or {})
+    authority = rt.client.get(f"/v1/certificates/{cluster['uuid']}")["pem"]
+    return all(
+        s and pki.issued_by(authority, s["ca.pem"], s["cert.pem"], s["key.pem"]) for s in sets
+    )
 
 
 def _credentials(rt: Runtime, uuid: str) -> dict[str, str]:
@@ -80,26 +139,45 @@ def config(rt: Runtime) -> int:
     names = [n for n in PEMS if tls and (coe in SWARM or a.output_certs)]
     if coe == "kubernetes":
         names.append("config")
-    existing = [str(directory / n) for n in names if (directory / n).exists()]
-    if existing and not a.force:
-        raise CliError(f"ERROR: {', '.join(existing)} already exist(s); use --force to overwrite")
-
-    files: dict[str, str] = _credentials(rt, cluster["uuid"]) if tls else {}
-    if coe == "kubernetes":
-        files["config"] = kubeconfig(
-            cluster["name"], api, files["ca.pem"], files["cert.pem"], files["key.pem"]
+    _prepare(directory)
+    existing = _existing(directory, names)
+    if a.force or not existing:
+        _write_files(rt, cluster, directory, names)
+    elif existing != names or not _reusable(rt, cluster, directory, names):
+        paths = ", ".join(str(directory / n) for n in existing)
+        raise CliError(
+            f"ERROR: {paths} already exist(s) and are not credentials of cluster "
+            f"{cluster['name']}; use --force to overwrite"
         )
-    directory.mkdir(parents=True, exist_ok=True)
+    rt.out.line(_settings(coe, tls, api, directory))
+    return 0
+
+
+def _write_files(rt: Runtime, cluster: dict[str, Any], directory: Path, names: list[str]) -> None:
+    files = _credentials(rt, cluster["uuid"]) if names else {}
+    if "config" in names:
+        files["config"] = kubeconfig(
+            cluster["name"],
+            cluster["api_address"],
+            files["ca.pem"],
+            files["cert.pem"],
+            files["key.pem"],
+        )
     for name in names:
+        (directory / name).unlink(missing_ok=True)  # --force; never a symlink (see _existing)
         write_private(directory / name, files[name])
 
+
+def _settings(coe: str, tls: bool, api: str, directory: Path) -> str:
+    """The shell line ``eval`` runs, every value quoted."""
     if coe == "kubernetes":
-        rt.out.line(f"export KUBECONFIG={directory / 'config'}")
-    elif tls:
-        rt.out.line(f"export DOCKER_HOST={api} DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH={directory}")
-    else:
-        rt.out.line(f"export DOCKER_HOST={api}")
-    return 0
+        return f"export KUBECONFIG={shlex.quote(str(directory / 'config'))}"
+    if tls:
+        return (
+            f"export DOCKER_HOST={shlex.quote(api)} DOCKER_TLS_VERIFY=1 "
+            f"DOCKER_CERT_PATH={shlex.quote(str(directory))}"
+        )
+    return f"export DOCKER_HOST={shlex.quote(api)}"
 
 
 def register(verbs: Any) -> None:

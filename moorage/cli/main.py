@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import sys
 
@@ -31,6 +32,9 @@ def parser() -> argparse.ArgumentParser:
         "`moorage serve` runs the embedded service.",
     )
     env = os.environ.get
+    top.add_argument(
+        "--version", action="version", version=f"moorage {importlib.metadata.version('moorage')}"
+    )
     top.add_argument(
         "--url",
         default=env("MOORAGE_URL", DEFAULT_URL),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.x509.oid import NameOID
 
 
@@ -26,3 +30,27 @@ def key_and_csr(
         serialization.NoEncryption(),
     )
     return key_pem.decode(), csr.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def issued_by(authority_pem: str, ca_pem: str, cert_pem: str, key_pem: str) -> bool:
+    """Whether files already written are credentials of the cluster whose CA is
+    ``authority_pem``: the same CA, a current certificate it signed, and its key."""
+    try:
+        authority = x509.load_pem_x509_certificate(authority_pem.encode())
+        ca = x509.load_pem_x509_certificate(ca_pem.encode())
+        cert = x509.load_pem_x509_certificate(cert_pem.encode())
+        cert.verify_directly_issued_by(authority)
+        key = serialization.load_pem_private_key(key_pem.encode(), None)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return (
+        ca == authority
+        and cert.not_valid_after_utc > datetime.now(UTC)
+        and _public_der(key.public_key()) == _public_der(cert.public_key())
+    )
+
+
+def _public_der(key: PublicKeyTypes) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )

@@ -61,6 +61,22 @@ def run(argv: list[str] | None = None) -> None:
     check_noauth_exposure()
     conductor = start_embedded()
     try:
-        uvicorn.run(create_app(), host=CONF.api.host, port=CONF.api.port, log_level="warning")
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(), host=CONF.api.host, port=CONF.api.port, log_level="warning"
+            )
+        )
+        sock = server.config.bind_socket()  # a port in use ends here, with uvicorn's message
+        LOG.info(
+            "Moorage API listening on %s (auth_strategy %s; state in %s)",
+            listen_url(CONF.api.host, CONF.api.port),
+            CONF.auth_strategy,
+            CONF.state_path,
+        )
+        server.run(sockets=[sock])
     finally:
         conductor.stop()
+
+
+def listen_url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,6 +26,7 @@ def make_engine(url: str) -> Engine:
     ``moorage serve`` can write the same file without "database is locked".
     """
     if url.startswith("sqlite"):
+        _make_private(make_url(url).database)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -35,6 +37,24 @@ def make_engine(url: str) -> Engine:
         pool_timeout=CONF.database.pool_timeout,
         pool_recycle=3600,
     )
+
+
+def _make_private(database: str | None) -> None:
+    """Create the SQLite file (or fix an old one) readable by the owner only, 0600.
+
+    SQLite would create it by the umask (0644 usually) and gives its -wal and -shm
+    files the mode of the database file.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT, 0o600)
+    except FileNotFoundError:
+        return  # no such directory: SQLite says so on the first connect
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:

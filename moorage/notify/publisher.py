@@ -34,17 +34,26 @@ def publisher_id() -> str:
 
 
 class LogPublisher:
-    """One log line per event, with everything a notification would carry."""
+    """One short line per event at INFO; the whole document (kilobytes: the cluster
+    with every field) at DEBUG, for whoever needs what a bus would have carried."""
 
     def publish(
         self, ctx: RequestContext, priority: str, event_type: str, payload: dict[str, Any]
     ) -> None:
+        target: dict[str, Any] = payload.get("target") or {}
+        attachments: list[dict[str, Any]] = target.get("attachments") or [{}]
+        cluster: dict[str, Any] = attachments[0].get("content") or {}
         LOG.info(
-            "%s %s publisher=%s %s",
+            "%s %s outcome=%s cluster=%s (%s) status=%s",
             priority,
             event_type,
-            publisher_id(),
-            json.dumps(payload, default=str),
+            payload.get("outcome"),
+            target.get("id"),
+            target.get("name"),
+            cluster.get("status"),
+        )
+        LOG.debug(
+            "%s publisher=%s %s", event_type, publisher_id(), json.dumps(payload, default=str)
         )
 
 

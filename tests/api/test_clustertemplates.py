@@ -356,3 +356,11 @@ def test_delete(alice: Api, bob: Api) -> None:
     response = alice.delete(f"/v1/clustertemplates/{uuid}")
     assert response.status_code == 204 and response.content == b""
     assert_error(alice.get(f"/v1/clustertemplates/{uuid}"), 404)
+
+
+def test_an_uppercase_uuid_is_stored_in_lowercase(alice: Api) -> None:
+    given = "5D12F6FD-A196-4BF0-AE4C-1F639A523A52"
+    body = alice.post("/v1/clustertemplates", template_body(uuid=given)).json()
+    assert body["uuid"] == given.lower()
+    for ident in (given, given.lower()):
+        assert alice.get(f"/v1/clustertemplates/{ident}").json()["uuid"] == given.lower()

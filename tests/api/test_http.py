@@ -11,7 +11,7 @@ from moorage.api import policy
 from moorage.config import CONF
 from tests.api.conftest import Api, assert_error, template_body
 
-EMPTY = {"request_id": "", "code": "", "title": "", "detail": "", "links": []}
+EMPTY = {"code": "", "title": "", "detail": "", "links": []}
 VERSION_HEADERS = (
     "openstack-api-minimum-version",
     "openstack-api-maximum-version",
@@ -53,7 +53,8 @@ def test_no_header_means_1_1_and_latest_means_max(alice: Api) -> None:
 def test_malformed_version_is_a_bare_406(alice: Api, header: str) -> None:
     response = alice.get("/v1/clustertemplates", headers={"OpenStack-API-Version": header})
     assert response.status_code == 406
-    assert response.json() == {"errors": [{**EMPTY, "status": 406}]}
+    request_id = response.headers["x-openstack-request-id"]
+    assert response.json() == {"errors": [{**EMPTY, "status": 406, "request_id": request_id}]}
     assert not any(h in response.headers for h in VERSION_HEADERS)
 
 
@@ -85,7 +86,10 @@ def test_unknown_path_and_wrong_method_are_framework_errors(alice: Api) -> None:
         (alice.request("PUT", "/v1/clustertemplates"), 405),
     ):
         assert response.status_code == status
-        assert response.json() == {"errors": [{**EMPTY, "status": status}]}
+        request_id = response.headers["x-openstack-request-id"]
+        assert response.json() == {
+            "errors": [{**EMPTY, "status": status, "request_id": request_id}]
+        }
         assert "openstack-api-version" not in response.headers
 
 
@@ -96,8 +100,43 @@ def test_trailing_slash_and_unversioned_paths(alice: Api) -> None:
 
 def test_accept_without_json(alice: Api) -> None:
     response = alice.get("/v1/clustertemplates", headers={"Accept": "application/xml"})
-    assert response.status_code == 406 and response.json()["errors"][0]["title"] == ""
+    assert_error(
+        response,
+        406,
+        "The API answers in JSON only: send Accept: application/json "
+        "(or */*, or no Accept header).",
+    )
     assert alice.get("/v1/clustertemplates", headers={"Accept": "*/*"}).status_code == 200
+
+
+def test_health_and_metrics_answer_whatever_the_accept(client: TestClient) -> None:
+    for path in ("/healthcheck", "/metrics"):
+        response = client.get(path, headers={"Accept": "text/html"})
+        assert response.status_code == 200, (path, response.text)
+
+
+def test_error_bodies_carry_the_request_id(client: TestClient, alice: Api) -> None:
+    for response in (
+        alice.get("/v1/clustertemplates/nope"),  # a handler's error
+        client.get("/v1/clustertemplates"),  # 401 before any route
+        alice.get("/v1/clustertemplates?limit=x"),  # the framework's validation
+        alice.get("/v1/clustertemplates", headers={"Accept": "text/html"}),  # the middleware
+    ):
+        request_id = response.headers["x-openstack-request-id"]
+        assert request_id.startswith("req-")
+        assert response.json()["errors"][0]["request_id"] == request_id
+
+
+def test_docs_is_an_offline_page_of_the_routes(client: TestClient) -> None:
+    response = client.get("/docs", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert "http" not in page.replace("/openapi.json", "")  # nothing fetched from elsewhere
+    assert '<a href="/openapi.json">' in page
+    assert "<td>POST</td><td>/v1/clusters</td>" in page
+    assert "<td>GET</td><td>/v1/clusters/{ident}</td><td>Show a cluster</td>" in page
+    assert "/metrics" not in page  # only the documented API
 
 
 def test_body_format_errors(alice: Api) -> None:
@@ -189,3 +228,14 @@ def test_policy_file_overrides_a_rule(alice: Api, tmp_path: Path) -> None:
     finally:
         CONF.clear_override("policy_file", group="oslo_policy")
         policy.reset()
+
+
+def test_one_access_log_line_per_request(alice: Api, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="moorage.api.access")
+    ok = alice.get("/v1/clustertemplates?limit=5")
+    refused = alice.get("/v1/clustertemplates", headers={"Accept": "text/html"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "moorage.api.access"]
+    assert len(lines) == 2, lines
+    for line, response, status in ((lines[0], ok, 200), (lines[1], refused, 406)):
+        assert line.startswith(f'testclient "GET /v1/clustertemplates" {status} '), line
+        assert line.endswith(f" ms {response.headers['x-openstack-request-id']}"), line

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import stat
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from cryptography.x509.oid import NameOID
 
 from moorage.cli import pki
 from tests.cli.conftest import Cli
+from tests.support.live import LiveServer
 
 MakeCluster = Callable[..., str]
 
@@ -77,23 +79,104 @@ def test_swarm_config_writes_private_files_signed_by_the_cluster_ca(
     assert_key_matches((target / "key.pem").read_bytes(), cert)
 
 
-def test_config_refuses_to_overwrite_without_force(
+def test_config_again_reuses_the_files_of_the_same_cluster(
     cli: Cli, make_cluster: MakeCluster, tmp_path: Path
 ) -> None:
-    make_cluster("cfg-force")
-    assert cli("cluster", "config", "cfg-force", "--dir", str(tmp_path)).code == 0
+    """``eval $(moorage cluster config ...)`` run a second time sets the same settings."""
+    make_cluster("cfg-again")
+    first = cli("cluster", "config", "cfg-again", "--dir", str(tmp_path))
+    assert first.code == 0, first.err
+    old = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    again = cli("cluster", "config", "cfg-again", "--dir", str(tmp_path))
+    assert (again.code, again.out) == (0, first.out), again.err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == old  # nothing re-signed
+
+
+def test_config_refuses_files_of_another_cluster_without_force(
+    cli: Cli, make_cluster: MakeCluster, tmp_path: Path
+) -> None:
+    make_cluster("cfg-mine")
+    make_cluster("cfg-other")
+    assert cli("cluster", "config", "cfg-other", "--dir", str(tmp_path)).code == 0
     old = (tmp_path / "cert.pem").read_bytes()
     (tmp_path / "key.pem").chmod(0o644)
-    again = cli("cluster", "config", "cfg-force", "--dir", str(tmp_path))
+    again = cli("cluster", "config", "cfg-mine", "--dir", str(tmp_path))
     assert again.code == 1
-    assert again.out == ""
+    assert again.out == ""  # nothing that eval could run
     assert again.err.startswith(f"ERROR: {tmp_path / 'ca.pem'}, {tmp_path / 'cert.pem'}")
-    assert again.err.rstrip().endswith("already exist(s); use --force to overwrite")
+    assert again.err.rstrip().endswith(
+        "already exist(s) and are not credentials of cluster cfg-mine; use --force to overwrite"
+    )
     assert (tmp_path / "cert.pem").read_bytes() == old
-    forced = cli("cluster", "config", "cfg-force", "--dir", str(tmp_path), "--force")
+    forced = cli("cluster", "config", "cfg-mine", "--dir", str(tmp_path), "--force")
     assert forced.code == 0, forced.err
-    assert (tmp_path / "cert.pem").read_bytes() != old
+    assert_signed_by((tmp_path / "cert.pem").read_bytes(), ca_of(cli, "cfg-mine"))
     assert stat.S_IMODE((tmp_path / "key.pem").stat().st_mode) == 0o600
+
+
+def test_config_with_half_the_files_or_a_broken_one_refuses(
+    cli: Cli, make_cluster: MakeCluster, tmp_path: Path
+) -> None:
+    make_cluster("cfg-half")
+    assert cli("cluster", "config", "cfg-half", "--dir", str(tmp_path)).code == 0
+    (tmp_path / "key.pem").write_text("not a key\n")
+    broken = cli("cluster", "config", "cfg-half", "--dir", str(tmp_path))
+    assert (broken.code, broken.out) == (1, "")
+    (tmp_path / "key.pem").unlink()
+    half = cli("cluster", "config", "cfg-half", "--dir", str(tmp_path))
+    assert (half.code, half.out) == (1, "")
+
+
+def test_config_refuses_symlinks(cli: Cli, make_cluster: MakeCluster, tmp_path: Path) -> None:
+    make_cluster("cfg-link")
+    target, outside = tmp_path / "certs", tmp_path / "outside"
+    target.mkdir()
+    outside.mkdir()
+    (target / "key.pem").symlink_to(outside / "stolen.pem")
+    result = cli("cluster", "config", "cfg-link", "--dir", str(target))
+    assert (result.code, result.out) == (1, "")
+    assert result.err == f"ERROR: {target / 'key.pem'} is a symbolic link; refusing to write it\n"
+    assert list(outside.iterdir()) == []
+    victim = outside / "precious"
+    victim.write_text("keep me\n")
+    victim.chmod(0o644)
+    (target / "key.pem").unlink()
+    (target / "ca.pem").symlink_to(victim)
+    forced = cli("cluster", "config", "cfg-link", "--dir", str(target), "--force")
+    assert (forced.code, forced.out) == (1, "")
+    assert victim.read_text() == "keep me\n"
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+
+
+def test_config_dir_that_is_a_file_fails_before_signing(
+    cli: Cli, server: LiveServer, make_cluster: MakeCluster, tmp_path: Path
+) -> None:
+    make_cluster("cfg-file")
+    signed_before = server.log_file.read_text().count('"POST /v1/certificates"')
+    (tmp_path / "afile").write_text("x")
+    for where in (tmp_path / "afile", tmp_path / "afile" / "below"):
+        result = cli("cluster", "config", "cfg-file", "--dir", str(where))
+        assert (result.code, result.out) == (1, "")
+        assert result.err.startswith(f"ERROR: cannot use {where} as the directory for the files:")
+    assert server.log_file.read_text().count('"POST /v1/certificates"') == signed_before
+
+
+def test_config_quotes_the_printed_paths(
+    cli: Cli, make_cluster: MakeCluster, tmp_path: Path
+) -> None:
+    make_cluster("cfg-quote")
+    target = tmp_path / "my certs $(touch pwned)"
+    result = cli("cluster", "config", "cfg-quote", "--dir", str(target))
+    assert result.code == 0, result.err
+    shell = subprocess.run(
+        ["bash", "-c", 'eval "$(cat)"; printf %s "$DOCKER_CERT_PATH"'],
+        input=result.out,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert shell.stdout == str(target.resolve()), shell.stderr
+    assert not (tmp_path / "pwned").exists()
 
 
 def test_kubernetes_config_writes_a_kubeconfig(
@@ -118,6 +201,22 @@ def test_kubernetes_config_writes_a_kubeconfig(
     assert subject(cert) == ("admin", "system:masters")
     assert_key_matches(base64.b64decode(user["client-key-data"]), cert)
     assert (tmp_path / "ca.pem").read_bytes().strip() == ca_pem.strip()
+
+
+def test_kubernetes_config_again_reuses_only_this_clusters_kubeconfig(
+    cli: Cli, make_cluster: MakeCluster, k8s_template: str, tmp_path: Path
+) -> None:
+    make_cluster("cfg-k8s-a", template=k8s_template)
+    make_cluster("cfg-k8s-b", template=k8s_template)
+    first = cli("cluster", "config", "cfg-k8s-a", "--dir", str(tmp_path))
+    assert first.code == 0, first.err
+    old = (tmp_path / "config").read_bytes()
+    again = cli("cluster", "config", "cfg-k8s-a", "--dir", str(tmp_path))
+    assert (again.code, again.out) == (0, first.out), again.err
+    assert (tmp_path / "config").read_bytes() == old
+    other = cli("cluster", "config", "cfg-k8s-b", "--dir", str(tmp_path))
+    assert (other.code, other.out) == (1, "")
+    assert (tmp_path / "config").read_bytes() == old
 
 
 def test_ca_show_json(cli: Cli, make_cluster: MakeCluster) -> None:

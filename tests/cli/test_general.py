@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -62,6 +63,12 @@ def test_console_script_exit_status_and_streams(server: LiveServer) -> None:
     assert missing.stderr == "ERROR: ClusterTemplate no-such could not be found (HTTP 404)\n"
 
 
+def test_version_is_the_package_version() -> None:
+    done = subprocess.run([str(MOORAGE), "--version"], capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == f"moorage {importlib.metadata.version('moorage')}\n"
+
+
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main.main(["template", "create", "x"])
@@ -82,7 +89,10 @@ def test_serve_through_the_cli_module(tmp_path: Path, capsys: pytest.CaptureFixt
     """``python -m moorage.cli.main serve`` is a working service (no test driver)."""
     with serve(tmp_path, fake=False) as live:
         assert main.run(["--url", live.url, "template", "list"]) == 0
+        log = live.log_file.read_text()
     assert capsys.readouterr().out.splitlines() == ["uuid  name  tags", "----  ----  ----"]
+    assert f"Moorage API listening on {live.url}/ " in log
+    assert '"GET /v1/clustertemplates" 200 ' in log  # the access log
 
 
 FORBIDDEN = ("moorage.db", "moorage.conductor", "moorage.drivers", "moorage.api")

@@ -183,7 +183,8 @@ def create_from(
         values["labels"], values.get("flavor_id"), values.get("master_flavor_id")
     )
     values.setdefault("name", names.generate(flavour.name_kind))
-    values["uuid"] = values.get("uuid") or str(uuidlib.uuid4())
+    # Stored lowercase: lookups by uuid compare lowercase.
+    values["uuid"] = str(values.get("uuid", "")).lower() or str(uuidlib.uuid4())
     with transaction() as session:
         if session.scalar(
             select(models.ClusterTemplate.id).where(models.ClusterTemplate.uuid == values["uuid"])
