@@ -8,7 +8,8 @@
 #
 # The credentials the tests use (tests/support/databases.py):
 #   PostgreSQL  postgres@127.0.0.1:5432 without a password (a `trust` line for the
-#               postgres role from 127.0.0.1, added once, marked "moorage tests")
+#               postgres role from 127.0.0.1, added once, marked "moorage tests"),
+#               and a database `test`
 #   MariaDB     root@127.0.0.1:3306 without a password, and a database `test`
 #   RabbitMQ    guest:guest@127.0.0.1:5672 (RabbitMQ's default, loopback only)
 #
@@ -61,6 +62,9 @@ if ! up 127.0.0.1 5432; then
   $SUDO pg_ctlcluster --skip-systemctl-redirect "$pg_version" main start
 fi
 wait_port PostgreSQL 127.0.0.1 5432
+if [ -z "$(psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'test'")" ]; then
+  psql -h 127.0.0.1 -U postgres -qc 'CREATE DATABASE test'
+fi
 
 # --- MariaDB ----------------------------------------------------------------
 if ! up 127.0.0.1 3306; then
