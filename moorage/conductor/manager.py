@@ -87,6 +87,7 @@ class ConductorManager:
         )
 
     def shutdown(self, wait: bool = True) -> None:
+        self.queue.stop()
         self._pool.shutdown(wait=wait)
 
     def _handlers(self) -> dict[str, Handler]:

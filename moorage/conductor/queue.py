@@ -12,6 +12,7 @@ second request could overwrite the first).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -45,6 +46,11 @@ class RequestQueue:
         self.owner = owner
         self._handlers = handlers
         self._submit = submit
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Finish the running request, start no other: another conductor's reconcile will."""
+        self._stopping.set()
 
     def lease(self, cluster_uuid: str) -> Lease:
         return Lease(cluster_uuid, self.owner, CONF.conductor.lease_time)
@@ -106,6 +112,8 @@ class RequestQueue:
         self._submit(lambda: self.process(cluster_uuid, lease, work))
 
     def _take(self, cluster_uuid: str) -> Lease | None:
+        if self._stopping.is_set():
+            return None
         with transaction() as session:
             if not requests.unfinished(session, cluster_uuid):
                 return None
@@ -115,7 +123,7 @@ class RequestQueue:
             return None  # its holder looks at the queue again once it gives the lease back
 
     def _run_all(self, cluster_uuid: str) -> None:
-        while (request := _oldest(cluster_uuid)) is not None:
+        while not self._stopping.is_set() and (request := _oldest(cluster_uuid)) is not None:
             try:
                 work = self._start(request)
             except (exceptions.ServiceUnavailable, DBAPIError):
