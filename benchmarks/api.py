@@ -116,7 +116,6 @@ def seed(url: str, templates: int, clusters: int, project: str = PROJECT) -> lis
                 "status": "CREATE_COMPLETE",
                 "labels": {},
                 "health_status_reason": {},
-                "operation": {},
                 "create_timeout": 60,
                 "created_at": now,
             }

@@ -1,6 +1,7 @@
 """The conductor's RPC endpoint: one method per Magnum conductor method.
 
-Casts (create, update, resize, delete, node groups) report refusals only in the
+Casts (create, update, resize, delete, node groups) run the cluster's queue of
+recorded requests (``moorage.conductor.queue``) and report refusals only in the
 log and a failure notification, as in Magnum; calls (upgrade, certificates)
 raise, and the API turns the typed error into HTTP.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -18,30 +20,22 @@ from sqlalchemy.orm import Session
 from moorage import exceptions
 from moorage.certs import authority
 from moorage.conductor import certificates, specs
-from moorage.conductor.lease import Lease, LeaseHeld
-from moorage.conductor.operations import (
-    Plan,
-    Runner,
-    apply_result,
-    clear_intent,
-    driver_for,
-    load,
-    resuming,
-    set_status,
-)
+from moorage.conductor.operations import Begin, Plan, apply_result, driver_for, load, set_status
+from moorage.conductor.queue import Handler, RequestQueue
 from moorage.config import CONF
 from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.session import transaction
 from moorage.drivers.base import ClusterResult, ClusterSpec, Driver, HealthReport, Progress
-from moorage.notify import events
+from moorage.objects.requests import Operation
 from moorage.objects.status import CREDENTIAL_ROTATE_ALLOWED, RESIZE_ALLOWED, UPDATE_ALLOWED, Status
 
 LOG = logging.getLogger(__name__)
 
 
-def _require(cluster: models.Cluster, allowed: frozenset[Status], verb: str) -> None:
-    if cluster.status not in allowed and not resuming(cluster):
+def _require(cluster: models.Cluster, allowed: frozenset[Status], verb: str, resumed: bool) -> None:
+    """Magnum's status check; a resumed request finds its own *_IN_PROGRESS status."""
+    if cluster.status not in allowed and not resumed:
         raise exceptions.NotSupported(
             f'{verb} a cluster when status is "{cluster.status}" is not supported.'
         )
@@ -86,38 +80,52 @@ class ConductorManager:
         self._pool = ThreadPoolExecutor(
             max_workers=workers or CONF.conductor.workers, thread_name_prefix="conductor-op"
         )
-        self.runner = Runner(
-            owner, lambda job: self._pool.submit(job).add_done_callback(_log_error)
+        self.queue = RequestQueue(
+            owner,
+            self._handlers(),
+            lambda job: self._pool.submit(job).add_done_callback(_log_error),
         )
 
     def shutdown(self, wait: bool = True) -> None:
+        self.queue.stop()
         self._pool.shutdown(wait=wait)
+
+    def _handlers(self) -> dict[str, Handler]:
+        """What begins each recorded request, by the request's stable name."""
+        return {
+            Operation.CLUSTER_CREATE: self._create,
+            Operation.CLUSTER_DELETE: self._delete,
+            Operation.CLUSTER_UPDATE: self._update,
+            Operation.CLUSTER_RESIZE: self._resize,
+            Operation.CLUSTER_UPGRADE: self._upgrade,
+            Operation.CLUSTER_HEAL: self._heal,
+            Operation.NODEGROUP_CREATE: partial(self._nodegroup_op, "create"),
+            Operation.NODEGROUP_UPDATE: partial(self._nodegroup_op, "update"),
+            Operation.NODEGROUP_DELETE: partial(self._nodegroup_op, "delete"),
+            Operation.ROTATE_CA_CERTIFICATE: self._rotate_ca,
+        }
 
     # --- casts ---------------------------------------------------------------------
 
-    def _cast(
-        self, ctx: RequestContext, cluster_uuid: str, action: str, method: str, **kwargs: Any
-    ) -> None:
-        """Run a cast; a refusal is logged and notified, never raised to nobody."""
-        try:
-            self.runner.run(ctx, cluster_uuid, method=method, **kwargs)
-        except exceptions.NotFound:
-            LOG.info("Cluster %s is gone; %s dropped", cluster_uuid, action)
-        except exceptions.AlreadyCarriedOut as exc:
-            LOG.info("Cluster %s: %s dropped: %s", cluster_uuid, action, exc)
-        except exceptions.MoorageError as exc:
-            LOG.warning("Cluster %s: %s refused: %s", cluster_uuid, action, exc)
-            if not isinstance(exc, LeaseHeld):  # refused for good: reconcile must not retry
-                _drop_intent(cluster_uuid, method)
-            events.emit(ctx, action, "failure", {"uuid": cluster_uuid, "status_reason": str(exc)})
+    def process_requests(self, ctx: RequestContext, cluster_uuid: str, **_sent: Any) -> None:
+        """Every cast (Magnum's method names on the bus) says "a request is recorded on
+        this cluster": what runs, and in which order, is what the queue holds. A
+        refusal is recorded on the request, logged and notified, as in Magnum."""
+        self.queue.process(cluster_uuid)
 
-    def cluster_create(self, ctx: RequestContext, cluster_uuid: str) -> None:
-        def begin(session: Session, cluster: models.Cluster) -> Plan:
+    cluster_create = cluster_delete = cluster_update = cluster_resize = process_requests
+    nodegroup_create = nodegroup_update = nodegroup_delete = process_requests
+
+    # --- what begins each request ----------------------------------------------------
+
+    @staticmethod
+    def _create() -> Begin:
+        def begin(session: Session, cluster: models.Cluster, resumed: bool) -> Plan:
             if cluster.status != Status.CREATE_IN_PROGRESS:
                 # Only the API's create puts a cluster in CREATE_IN_PROGRESS: past it, this
                 # is the same request again (reconcile ran it after its conductor died).
                 raise exceptions.AlreadyCarriedOut(
-                    f"Cluster {cluster_uuid} is {cluster.status}, not being created."
+                    f"Cluster {cluster.uuid} is {cluster.status}, not being created."
                 )
             groups = [g.uuid for g in specs.nodegroups_of(session, cluster.uuid)]
             if not cluster.ca_cert_ref:
@@ -130,10 +138,11 @@ class ConductorManager:
                 groups,
             )
 
-        self._cast(ctx, cluster_uuid, "create", "cluster_create", begin=begin)
+        return begin
 
-    def cluster_delete(self, ctx: RequestContext, cluster_uuid: str) -> None:
-        def begin(session: Session, cluster: models.Cluster) -> Plan:
+    @staticmethod
+    def _delete() -> Begin:
+        def begin(session: Session, cluster: models.Cluster, resumed: bool) -> Plan:
             groups = [g.uuid for g in specs.nodegroups_of(session, cluster.uuid)]
             set_status(session, cluster, Status.DELETE_IN_PROGRESS, None, groups)
 
@@ -142,65 +151,38 @@ class ConductorManager:
 
             return Plan("delete", work, _forget, _failed(Status.DELETE_FAILED, groups), groups)
 
-        # A delete waits for a running operation (e.g. a create) to finish first.
-        self._cast(
-            ctx,
-            cluster_uuid,
-            "delete",
-            "cluster_delete",
-            begin=begin,
-            wait=CONF.conductor.lease_time * 10,
-        )
+        return begin
 
-    def cluster_update(
+    def _update(
         self,
-        ctx: RequestContext,
-        cluster_uuid: str,
         node_count: int,
         health_status: str | None,
         health_status_reason: dict[str, Any] | None,
         rollback: bool = False,
-    ) -> None:
-        with transaction() as session:
-            cluster = load(session, cluster_uuid)
-            try:
-                _require(cluster, UPDATE_ALLOWED, "Updating")
-            except exceptions.NotSupported as exc:
-                LOG.warning("Cluster %s: update refused: %s", cluster_uuid, exc)
-                events.emit(ctx, "update", "failure", specs.notification_data(session, cluster))
-                clear_intent(cluster, "cluster_update")
-                return
+    ) -> Begin:
+        def begin(session: Session, cluster: models.Cluster, resumed: bool) -> Plan | None:
+            _require(cluster, UPDATE_ALLOWED, "Updating", resumed)
             if health_status is not None:
                 cluster.health_status = health_status
             if health_status_reason is not None:
                 cluster.health_status_reason = health_status_reason
             worker = _default_worker(session, cluster)
-            if node_count == worker.node_count:
-                clear_intent(cluster, "cluster_update")  # a health-only update is done here
-                return
-            worker_uuid = worker.uuid
-        self.cluster_resize(
-            ctx,
-            cluster_uuid,
-            node_count,
-            [],
-            worker_uuid,
-            allowed=UPDATE_ALLOWED,
-            method="cluster_update",
-        )
+            if node_count == worker.node_count and not resumed:
+                return None  # a health-only update is done here
+            resize = self._resize(node_count, [], worker.uuid, allowed=UPDATE_ALLOWED)
+            return resize(session, cluster, resumed)
 
-    def cluster_resize(
-        self,
-        ctx: RequestContext,
-        cluster_uuid: str,
+        return begin
+
+    @staticmethod
+    def _resize(
         node_count: int,
         nodes_to_remove: Sequence[str],
         nodegroup_uuid: str,
         allowed: frozenset[Status] = RESIZE_ALLOWED,
-        method: str = "cluster_resize",
-    ) -> None:
-        def begin(session: Session, cluster: models.Cluster) -> Plan:
-            _require(cluster, allowed, "Resizing")
+    ) -> Begin:
+        def begin(session: Session, cluster: models.Cluster, resumed: bool) -> Plan:
+            _require(cluster, allowed, "Resizing", resumed)
             group = _nodegroup(session, cluster, nodegroup_uuid)
             old_count, group.node_count = group.node_count, node_count
             set_status(session, cluster, Status.UPDATE_IN_PROGRESS, None, [group.uuid])
@@ -221,20 +203,10 @@ class ConductorManager:
                 [group.uuid],
             )
 
-        self._cast(ctx, cluster_uuid, "update", method, begin=begin)
+        return begin
 
-    def nodegroup_create(self, ctx: RequestContext, cluster_uuid: str, nodegroup_uuid: str) -> None:
-        self._nodegroup_op(ctx, cluster_uuid, nodegroup_uuid, "create")
-
-    def nodegroup_update(self, ctx: RequestContext, cluster_uuid: str, nodegroup_uuid: str) -> None:
-        self._nodegroup_op(ctx, cluster_uuid, nodegroup_uuid, "update")
-
-    def nodegroup_delete(self, ctx: RequestContext, cluster_uuid: str, nodegroup_uuid: str) -> None:
-        self._nodegroup_op(ctx, cluster_uuid, nodegroup_uuid, "delete")
-
-    def _nodegroup_op(
-        self, ctx: RequestContext, cluster_uuid: str, nodegroup_uuid: str, verb: str
-    ) -> None:
+    @staticmethod
+    def _nodegroup_op(verb: str, nodegroup_uuid: str) -> Begin:
         """Node group create/update/delete: the group moves, the cluster is UPDATE_*."""
         progress_status = {
             "create": Status.CREATE_IN_PROGRESS,
@@ -247,9 +219,9 @@ class ConductorManager:
             "delete": Status.DELETE_FAILED,
         }[verb]
 
-        def begin(session: Session, cluster: models.Cluster) -> Plan:
+        def begin(session: Session, cluster: models.Cluster, resumed: bool) -> Plan:
             group = _nodegroup(session, cluster, nodegroup_uuid)
-            if verb == "update":
+            if verb == "update" and not resumed:
                 _require_group(group)
             cluster.status, cluster.status_reason = Status.UPDATE_IN_PROGRESS, None
             group.status, group.status_reason = progress_status, None
@@ -281,13 +253,20 @@ class ConductorManager:
 
             return Plan("update", work, done, failed, [nodegroup_uuid])
 
-        self._cast(ctx, cluster_uuid, "update", f"nodegroup_{verb}", begin=begin)
+        return begin
 
     def cluster_heal(self, ctx: RequestContext, cluster_uuid: str, report: HealthReport) -> None:
         """Replace the nodes a health poll found down (label auto_healing_enabled=true)."""
+        self.queue.enqueue(
+            ctx, cluster_uuid, Operation.CLUSTER_HEAL, status=report.status, reason=report.reason
+        )
 
-        def begin(session: Session, cluster: models.Cluster) -> Plan:
-            _require(cluster, UPDATE_ALLOWED, "Healing")
+    @staticmethod
+    def _heal(status: str, reason: dict[str, str]) -> Begin:
+        report = HealthReport(status, reason)
+
+        def begin(session: Session, cluster: models.Cluster, resumed: bool) -> Plan:
+            _require(cluster, UPDATE_ALLOWED, "Healing", resumed)
             groups = [g.uuid for g in specs.nodegroups_of(session, cluster.uuid)]
             set_status(session, cluster, Status.UPDATE_IN_PROGRESS, "auto-healing", [])
 
@@ -302,7 +281,7 @@ class ConductorManager:
                 groups,
             )
 
-        self._cast(ctx, cluster_uuid, "update", "cluster_heal", begin=begin)
+        return begin
 
     # --- calls ---------------------------------------------------------------------
 
@@ -314,8 +293,19 @@ class ConductorManager:
         max_batch_size: int,
         nodegroup_uuid: str,
     ) -> None:
-        def begin(session: Session, cluster: models.Cluster) -> Plan:
-            _require(cluster, UPDATE_ALLOWED, "Upgrading")
+        self.queue.call(
+            ctx,
+            cluster_uuid,
+            Operation.CLUSTER_UPGRADE,
+            template_uuid=template_uuid,
+            max_batch_size=max_batch_size,
+            nodegroup_uuid=nodegroup_uuid,
+        )
+
+    @staticmethod
+    def _upgrade(template_uuid: str, max_batch_size: int, nodegroup_uuid: str) -> Begin:
+        def begin(session: Session, cluster: models.Cluster, resumed: bool) -> Plan:
+            _require(cluster, UPDATE_ALLOWED, "Upgrading", resumed)
             if not overrides(driver_for(session, cluster), "upgrade_cluster"):
                 raise exceptions.NotSupported(
                     "Upgrading a cluster is not supported by this driver."
@@ -345,11 +335,15 @@ class ConductorManager:
                 "update", work, done, _failed(Status.UPDATE_FAILED, [group.uuid]), [group.uuid]
             )
 
-        self.runner.run(ctx, cluster_uuid, begin, method="cluster_upgrade", background=True)
+        return begin
 
     def rotate_ca_certificate(self, ctx: RequestContext, cluster_uuid: str) -> None:
-        def begin(session: Session, cluster: models.Cluster) -> Plan:
-            _require(cluster, UPDATE_ALLOWED, "Updating")
+        self.queue.call(ctx, cluster_uuid, Operation.ROTATE_CA_CERTIFICATE)
+
+    @staticmethod
+    def _rotate_ca() -> Begin:
+        def begin(session: Session, cluster: models.Cluster, resumed: bool) -> Plan:
+            _require(cluster, UPDATE_ALLOWED, "Updating", resumed)
             if not overrides(driver_for(session, cluster), "rotate_ca_certificate"):
                 raise exceptions.NotSupported(
                     "'rotate_ca_certificate' is not supported by this driver."
@@ -367,12 +361,12 @@ class ConductorManager:
                 _failed(Status.UPDATE_FAILED, []),
             )
 
-        self.runner.run(ctx, cluster_uuid, begin, method="rotate_ca_certificate", background=True)
+        return begin
 
     def credential_rotate(self, ctx: RequestContext, cluster_uuid: str) -> None:
         with transaction() as session:
             cluster = load(session, cluster_uuid)
-            _require(cluster, CREDENTIAL_ROTATE_ALLOWED, "Rotating credentials of")
+            _require(cluster, CREDENTIAL_ROTATE_ALLOWED, "Rotating credentials of", False)
             driver = driver_for(session, cluster)
             spec = specs.cluster_spec(session, cluster)
         driver.rotate_credential(spec)
@@ -381,18 +375,16 @@ class ConductorManager:
         """Copy a local image into every node, under the cluster's lease (no node comes or
         goes meanwhile). Synchronous: the caller learns which nodes have it, or why not.
         The status does not move; nodes added later do not get it (load it again)."""
-        lease = Lease(cluster_uuid, self.owner, CONF.conductor.lease_time).acquire(
-            wait=CONF.conductor.lease_time
-        )
+        lease = self.queue.lease(cluster_uuid).acquire(wait=CONF.conductor.lease_time)
         try:
             with transaction() as session:
                 cluster = load(session, cluster_uuid)
-                _require(cluster, UPDATE_ALLOWED, "Loading an image into")
+                _require(cluster, UPDATE_ALLOWED, "Loading an image into", False)
                 driver = driver_for(session, cluster)
                 spec = specs.cluster_spec(session, cluster)
             return driver.load_image(spec, image, _LogProgress(cluster_uuid))
         finally:
-            lease.release()
+            self.queue.give_back(lease)
 
     def get_ca_certificate(self, ctx: RequestContext, cluster_uuid: str) -> str:
         with transaction() as session:
@@ -423,16 +415,12 @@ def _require_group(group: models.NodeGroup) -> None:
         )
 
 
-def _drop_intent(cluster_uuid: str, method: str) -> None:
-    with transaction() as session:
-        cluster = session.scalar(select(models.Cluster).where(models.Cluster.uuid == cluster_uuid))
-        if cluster is not None:
-            clear_intent(cluster, method)
-
-
 def _forget(session: Session, cluster: models.Cluster, result: ClusterResult | None) -> None:
     """DELETE_COMPLETE: certificates, node groups and the cluster row go."""
     certificates.remove(session, [r for r in (cluster.ca_cert_ref, cluster.magnum_cert_ref) if r])
+    session.execute(
+        delete(models.ClusterRequest).where(models.ClusterRequest.cluster_id == cluster.uuid)
+    )
     session.execute(delete(models.NodeGroup).where(models.NodeGroup.cluster_id == cluster.uuid))
     session.delete(cluster)
 

@@ -1,10 +1,10 @@
-"""Running one cluster operation: lease, status transitions, driver call, outcome.
+"""Running one recorded request: status transitions, driver call, outcome.
 
-Every handler is the same three moves, described by an ``Operation``:
-``begin`` (under the lease: check the status, write the *_IN_PROGRESS state and
-describe the driver work), ``work`` (the driver, on a worker thread, reporting
-steps), and ``finish`` (write the COMPLETE or FAILED outcome). Keeping the moves
-in one place is what guarantees that no path leaves a cluster in progress.
+Every handler is the same three moves, described by a ``Plan``: ``begin`` (under
+the lease: check the status, write the *_IN_PROGRESS state and describe the
+driver work), ``work`` (the driver, reporting steps), and ``finish`` (write the
+COMPLETE or FAILED outcome, and the request's end state with it). Keeping the
+moves in one place is what guarantees that no path leaves a cluster in progress.
 """
 
 from __future__ import annotations
@@ -19,14 +19,13 @@ from sqlalchemy.orm import Session
 
 from moorage import exceptions, metrics
 from moorage.conductor import specs
-from moorage.conductor.lease import Lease
-from moorage.config import CONF
 from moorage.context import RequestContext
-from moorage.db import models
+from moorage.db import models, requests
 from moorage.db.session import transaction
 from moorage.drivers import registry
 from moorage.drivers.base import ClusterResult, ClusterSpec, Driver, Progress
 from moorage.notify import events
+from moorage.objects.requests import RequestState
 from moorage.objects.status import Status
 
 LOG = logging.getLogger(__name__)
@@ -46,6 +45,35 @@ class Plan:
     nodegroups: list[str] = field(default_factory=list)
 
 
+# Under the lease: check the cluster, write the *_IN_PROGRESS state and describe the
+# work; told whether the request had begun before (its conductor died), and None
+# when nothing is left for the driver to do.
+Begin = Callable[[Session, models.Cluster, bool], Plan | None]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A request read from ``cluster_request``, outside any session."""
+
+    id: int
+    cluster_uuid: str
+    operation: str
+    arguments: dict[str, Any]
+    context: dict[str, Any]
+    resumed: bool  # begun before by a conductor that did not finish it
+
+    @classmethod
+    def of(cls, row: models.ClusterRequest) -> Recorded:
+        return cls(
+            row.id,
+            row.cluster_id,
+            row.operation,
+            dict(row.arguments or {}),
+            dict(row.context or {}),
+            row.state == RequestState.RUNNING,
+        )
+
+
 def load(session: Session, cluster_uuid: str) -> models.Cluster:
     cluster = session.scalar(select(models.Cluster).where(models.Cluster.uuid == cluster_uuid))
     if cluster is None:
@@ -58,22 +86,6 @@ def driver_for(session: Session, cluster: models.Cluster) -> Driver:
     if template.driver:
         return registry.get_by_name(template.driver)
     return registry.get(template.server_type or "vm", template.cluster_distro, template.coe or "")
-
-
-def resuming(cluster: models.Cluster) -> bool:
-    """The recorded operation had started when its conductor died: run it again."""
-    return bool((cluster.operation or {}).get("started"))
-
-
-def clear_intent(cluster: models.Cluster, method: str) -> None:
-    """Forget the recorded request once ``method`` has dealt with it (not a newer one)."""
-    if (cluster.operation or {}).get("method") == method:
-        cluster.operation = {}
-
-
-def _mark_started(cluster: models.Cluster, method: str) -> None:
-    if (cluster.operation or {}).get("method") == method:
-        cluster.operation = {**cluster.operation, "started": True}
 
 
 class DbProgress:
@@ -117,108 +129,63 @@ def set_status(
             group.status_reason = reason
 
 
-class Runner:
-    """Runs operations for one conductor (``owner`` names it in leases)."""
+def start(ctx: RequestContext, request: Recorded, begin: Begin) -> Callable[[], None] | None:
+    """``begin`` and mark the request running, in one transaction; the work to do next.
 
-    def __init__(self, owner: str, submit: Callable[[Callable[[], None]], None]) -> None:
-        self.owner = owner
-        self._submit = submit
+    The caller holds the cluster's lease. ``None`` when ``begin`` found nothing for
+    the driver to do: the request is complete. An error of ``begin`` leaves the
+    cluster and the request as they were.
+    """
+    with transaction() as session:
+        cluster = load(session, request.cluster_uuid)
+        plan = begin(session, cluster, request.resumed)
+        if plan is None:
+            requests.set_state(session, request.id, RequestState.COMPLETE)
+            return None
+        requests.set_state(session, request.id, RequestState.RUNNING)
+        spec = specs.cluster_spec(session, cluster)
+        driver = driver_for(session, cluster)
+        data = specs.notification_data(session, cluster)
+    events.emit(ctx, plan.action, "pending", data)
+    return lambda: _work(ctx, request, plan, driver, spec)
 
-    def run(
-        self,
-        ctx: RequestContext,
-        cluster_uuid: str,
-        begin: Callable[[Session, models.Cluster], Plan],
-        *,
-        method: str,
-        wait: float = 0.0,
-        background: bool = False,
-    ) -> None:
-        """Take the lease, ``begin`` synchronously, then do the work.
 
-        With ``background`` (RPC calls) the work continues on a worker thread
-        after this returns, so the caller gets its answer once the operation has
-        been accepted; errors of ``begin`` still reach the caller. The request
-        recorded on the row (``cluster.operation``) stays there, marked started,
-        until the outcome is written: if this conductor dies meanwhile, another
-        one's reconcile loop finds it and runs it again.
-        """
-        lease = Lease(cluster_uuid, self.owner, CONF.conductor.lease_time).acquire(wait)
+def _work(
+    ctx: RequestContext, request: Recorded, plan: Plan, driver: Driver, spec: ClusterSpec
+) -> None:
+    error: Exception | None = None
+    with metrics.operation(request.operation) as measured:  # in flight; duration by outcome
         try:
-            with transaction() as session:
-                cluster = load(session, cluster_uuid)
-                plan = begin(session, cluster)
-                _mark_started(cluster, method)
-                spec = specs.cluster_spec(session, cluster)
-                driver = driver_for(session, cluster)
+            result = plan.work(driver, spec, DbProgress(request.cluster_uuid))
+        except Exception as exc:  # every failure must end in a *_FAILED status
+            LOG.warning("Cluster %s: %s failed: %s", request.cluster_uuid, plan.action, exc)
+            error = exc
+        measured.outcome = "success" if error is None else "failure"
+    if error is not None:
+        failure = error
+        _record(ctx, request, plan, lambda s, c: _fail(s, c, plan, failure), RequestState.FAILED)
+    else:
+        outcome: Outcome = lambda s, c: plan.on_success(s, c, result)  # noqa: E731
+        _record(ctx, request, plan, outcome, RequestState.COMPLETE)
+
+
+def _record(
+    ctx: RequestContext, request: Recorded, plan: Plan, outcome: Outcome, state: RequestState
+) -> None:
+    """The outcome and the request's end state, in one transaction."""
+    data: dict[str, Any] = {"uuid": request.cluster_uuid, "status": Status.DELETE_COMPLETE}
+    with transaction() as session:
+        cluster = session.scalar(
+            select(models.Cluster).where(models.Cluster.uuid == request.cluster_uuid)
+        )
+        if cluster is not None:
+            requests.set_state(session, request.id, state)
+            outcome(session, cluster)
+            session.flush()
+            if not inspect(cluster).deleted:
                 data = specs.notification_data(session, cluster)
-        except BaseException:
-            lease.release()
-            raise
-        events.emit(ctx, plan.action, "pending", data)
-        job = lambda: self._work(ctx, cluster_uuid, method, plan, driver, spec, lease)  # noqa: E731
-        if background:
-            self._submit(job)
-        else:
-            job()
-
-    def _work(
-        self,
-        ctx: RequestContext,
-        cluster_uuid: str,
-        method: str,
-        plan: Plan,
-        driver: Driver,
-        spec: ClusterSpec,
-        lease: Lease,
-    ) -> None:
-        try:
-            error: Exception | None = None
-            with metrics.operation(method) as measured:  # in flight; duration by outcome
-                try:
-                    result = plan.work(driver, spec, DbProgress(cluster_uuid))
-                except Exception as exc:  # every failure must end in a *_FAILED status
-                    LOG.warning("Cluster %s: %s failed: %s", cluster_uuid, plan.action, exc)
-                    error = exc
-                measured.outcome = "success" if error is None else "failure"
-            if error is not None:
-                failure = error
-                self._record(
-                    ctx,
-                    cluster_uuid,
-                    method,
-                    plan,
-                    lambda s, c: _fail(s, c, plan, failure),
-                    "failure",
-                )
-            else:
-                self._record(
-                    ctx,
-                    cluster_uuid,
-                    method,
-                    plan,
-                    lambda s, c: plan.on_success(s, c, result),
-                    "success",
-                )
-        finally:
-            lease.release()
-
-    @staticmethod
-    def _record(
-        ctx: RequestContext, cluster_uuid: str, method: str, plan: Plan, outcome: Outcome, name: str
-    ) -> None:
-        data: dict[str, Any] = {"uuid": cluster_uuid, "status": Status.DELETE_COMPLETE}
-        with transaction() as session:
-            cluster = session.scalar(
-                select(models.Cluster).where(models.Cluster.uuid == cluster_uuid)
-            )
-            if cluster is not None:
-                clear_intent(cluster, method)
-                outcome(session, cluster)
-                session.flush()
-                if not inspect(cluster).deleted:
-                    data = specs.notification_data(session, cluster)
-        events.emit(ctx, plan.action, name, data)
+    name = "success" if state == RequestState.COMPLETE else "failure"
+    events.emit(ctx, plan.action, name, data)
 
 
 def _fail(session: Session, cluster: models.Cluster, plan: Plan, exc: Exception) -> None:

@@ -1,9 +1,9 @@
 """The conductor's periodic tasks: heartbeat, health polling, reconcile.
 
 Reconcile is what makes the DB, not the bus, the source of truth: a cluster
-whose requested operation (``cluster.operation``) was never started, or whose
-conductor died (its lease expired), is dispatched again. Drivers' operations
-are safe to repeat, so resuming means running the operation again.
+whose recorded requests (``cluster_request``) were never run, or whose
+conductor died (its lease expired), has its queue run again. Drivers'
+operations are safe to repeat, so resuming means running the operation again.
 """
 
 from __future__ import annotations
@@ -12,19 +12,20 @@ import logging
 import threading
 from datetime import timedelta
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm.attributes import flag_modified
 
-from moorage import exceptions, metrics
+from moorage import metrics
 from moorage.conductor import specs
-from moorage.conductor.lease import Lease, LeaseHeld
+from moorage.conductor.lease import LeaseHeld
 from moorage.conductor.manager import ConductorManager, overrides
 from moorage.conductor.operations import driver_for
 from moorage.config import CONF
-from moorage.context import RequestContext, admin_context
+from moorage.context import admin_context
 from moorage.db import models
 from moorage.db.models import utcnow
 from moorage.db.session import transaction
+from moorage.objects.requests import UNFINISHED
 from moorage.objects.status import IN_PROGRESS, UPDATE_ALLOWED, Health, Status
 
 LOG = logging.getLogger(__name__)
@@ -99,33 +100,47 @@ def _poll_one(manager: ConductorManager, uuid: str) -> None:
 def reconcile(manager: ConductorManager) -> int:
     """Take over every cluster that no live conductor is working on but should be.
 
-    A recorded request (``cluster.operation``) is dispatched again; an operation
-    in progress with nothing recorded cannot be resumed and is failed with a
-    reason, so that no cluster stays ``*_IN_PROGRESS``.
+    A cluster with unfinished recorded requests gets its queue run again (the one
+    its conductor had begun first, resumed); an operation in progress with nothing
+    recorded cannot be resumed and is failed with a reason, so that no cluster
+    stays ``*_IN_PROGRESS``.
     """
     now = utcnow()
     stale = now - timedelta(seconds=CONF.conductor.lease_time)
-    table = models.Cluster
+    table, request = models.Cluster, models.ClusterRequest
+    unleased = or_(table.lease_owner.is_(None), table.lease_expires_at < now)
     with transaction() as session:
-        rows = session.execute(
-            select(table.uuid, table.operation, table.status).where(
-                or_(table.lease_owner.is_(None), table.lease_expires_at < now),
-                func.coalesce(table.updated_at, table.created_at) < stale,  # never-updated rows too
-                or_(table.status.in_(IN_PROGRESS), func.length(cast(table.operation, String)) > 2),
+        waiting = set(
+            session.scalars(
+                select(table.uuid)
+                .join(request, request.cluster_id == table.uuid)
+                .where(unleased, request.state.in_(UNFINISHED), request.created_at < stale)
             )
-        ).all()
-    for uuid, operation, status in rows:
-        if operation and operation.get("method"):
-            if str(operation.get("recorded_at") or "") < stale.isoformat():
-                _redispatch(manager, uuid, operation)
-        elif status in IN_PROGRESS:
-            _fail_abandoned(uuid, manager.owner)
-    return len(rows)
+        )
+        abandoned = set(
+            session.scalars(
+                select(table.uuid).where(
+                    unleased,
+                    table.status.in_(IN_PROGRESS),
+                    func.coalesce(table.updated_at, table.created_at) < stale,  # never updated
+                    ~exists().where(
+                        request.cluster_id == table.uuid, request.state.in_(UNFINISHED)
+                    ),
+                )
+            )
+        )
+    for uuid in waiting:
+        LOG.warning("Cluster %s: taking over requests left unfinished", uuid)
+        metrics.lease_takeover("redispatch")
+        manager.queue.process(uuid)
+    for uuid in abandoned:
+        _fail_abandoned(uuid, manager)
+    return len(waiting) + len(abandoned)
 
 
-def _fail_abandoned(uuid: str, owner: str) -> None:
+def _fail_abandoned(uuid: str, manager: ConductorManager) -> None:
     try:
-        lease = Lease(uuid, owner, CONF.conductor.lease_time).acquire()
+        lease = manager.queue.lease(uuid).acquire()
     except LeaseHeld:
         return  # a conductor (or another thread of this one) took it meanwhile
     try:
@@ -145,21 +160,7 @@ def _fail_abandoned(uuid: str, owner: str) -> None:
                 if group.status in IN_PROGRESS:
                     group.status, group.status_reason = failed, reason
     finally:
-        lease.release()
-
-
-def _redispatch(manager: ConductorManager, uuid: str, operation: dict[str, object]) -> None:
-    method = str(operation["method"])
-    kwargs = dict(operation.get("kwargs") or {})  # type: ignore[call-overload]
-    kwargs["cluster_uuid"] = uuid  # the API records the cast's own arguments, uuid included
-    ctx_data = operation.get("context") or {}
-    ctx = RequestContext.from_dict(ctx_data) if isinstance(ctx_data, dict) else admin_context()
-    LOG.warning("Cluster %s: taking over %s left unfinished", uuid, method)
-    metrics.lease_takeover("redispatch")
-    try:
-        getattr(manager, method)(ctx, **kwargs)
-    except exceptions.MoorageError as exc:
-        LOG.warning("Cluster %s: %s could not be resumed: %s", uuid, method, exc)
+        manager.queue.give_back(lease)
 
 
 class Periodic:

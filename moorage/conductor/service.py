@@ -37,8 +37,8 @@ class QueuedCasts:
     handed straight to the manager would run up to 64 operations at once whatever
     ``workers`` says. Here casts queue for a pool of ``workers`` threads, as in the
     embedded mode, and calls still run at once. ``shutdown`` lets the running casts
-    finish and drops the queued ones: each cluster row records its request, and
-    another conductor's reconcile loop takes it up after ``lease_time``.
+    finish and drops the queued ones: each cluster's queue records its requests,
+    and another conductor's reconcile loop takes them up after ``lease_time``.
     """
 
     def __init__(self, manager: ConductorManager, workers: int) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -113,9 +114,6 @@ class Cluster(TimestampMixin, Base):
     fixed_subnet: Mapped[str | None] = _str()
     floating_ip_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     master_lb_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    # What the conductor runs now and with which arguments, so that another
-    # conductor can resume or fail it after a crash (beyond Magnum).
-    operation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The conductor acting on the cluster and until when (renewed while it works).
     lease_owner: Mapped[str | None] = _str()
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
@@ -151,6 +149,28 @@ class NodeGroup(TimestampMixin, Base):
     version: Mapped[str | None] = _str(20)
     node_labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     node_taints: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class ClusterRequest(TimestampMixin, Base):
+    """A request recorded on a cluster, run in ``id`` order under the cluster's lease.
+
+    What lets another conductor resume or fail the work after a crash, and what
+    keeps concurrent requests from overwriting one another (beyond Magnum).
+    ``operation`` is a stable name (``moorage.objects.requests.Operation``).
+    """
+
+    __tablename__ = "cluster_request"
+    __table_args__ = (Index("ix_cluster_request0cluster_id0state", "cluster_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cluster_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("cluster.uuid", ondelete="CASCADE"), nullable=False
+    )
+    operation: Mapped[str] = mapped_column(String(64), nullable=False)
+    arguments: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(20), nullable=False)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class X509KeyPair(TimestampMixin, Base):

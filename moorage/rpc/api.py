@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from moorage.context import RequestContext
+from moorage.objects.requests import Operation
 from moorage.rpc.transport import Transport
 
 _transport: Transport | None = None
@@ -22,48 +22,10 @@ def transport() -> Transport:
     return _transport
 
 
-def cluster_create(ctx: RequestContext, cluster_uuid: str) -> None:
-    transport().cast(ctx, "cluster_create", cluster_uuid=cluster_uuid)
-
-
-def cluster_delete(ctx: RequestContext, cluster_uuid: str) -> None:
-    transport().cast(ctx, "cluster_delete", cluster_uuid=cluster_uuid)
-
-
-def cluster_update(
-    ctx: RequestContext,
-    cluster_uuid: str,
-    node_count: int,
-    health_status: str | None,
-    health_status_reason: dict[str, Any] | None,
-    rollback: bool = False,
-) -> None:
-    transport().cast(
-        ctx,
-        "cluster_update",
-        cluster_uuid=cluster_uuid,
-        node_count=node_count,
-        health_status=health_status,
-        health_status_reason=health_status_reason,
-        rollback=rollback,
-    )
-
-
-def cluster_resize(
-    ctx: RequestContext,
-    cluster_uuid: str,
-    node_count: int,
-    nodes_to_remove: Sequence[str],
-    nodegroup_uuid: str,
-) -> None:
-    transport().cast(
-        ctx,
-        "cluster_resize",
-        cluster_uuid=cluster_uuid,
-        node_count=node_count,
-        nodes_to_remove=list(nodes_to_remove),
-        nodegroup_uuid=nodegroup_uuid,
-    )
+def request(ctx: RequestContext, operation: Operation, cluster_uuid: str, **arguments: Any) -> None:
+    """Tell the conductors that ``operation`` is recorded on the cluster (a cast named
+    after it, as Magnum's); the recorded request, not this message, is what runs."""
+    transport().cast(ctx, str(operation), cluster_uuid=cluster_uuid, **arguments)
 
 
 def cluster_upgrade(
@@ -80,24 +42,6 @@ def cluster_upgrade(
         template_uuid=template_uuid,
         max_batch_size=max_batch_size,
         nodegroup_uuid=nodegroup_uuid,
-    )
-
-
-def nodegroup_create(ctx: RequestContext, cluster_uuid: str, nodegroup_uuid: str) -> None:
-    transport().cast(
-        ctx, "nodegroup_create", cluster_uuid=cluster_uuid, nodegroup_uuid=nodegroup_uuid
-    )
-
-
-def nodegroup_update(ctx: RequestContext, cluster_uuid: str, nodegroup_uuid: str) -> None:
-    transport().cast(
-        ctx, "nodegroup_update", cluster_uuid=cluster_uuid, nodegroup_uuid=nodegroup_uuid
-    )
-
-
-def nodegroup_delete(ctx: RequestContext, cluster_uuid: str, nodegroup_uuid: str) -> None:
-    transport().cast(
-        ctx, "nodegroup_delete", cluster_uuid=cluster_uuid, nodegroup_uuid=nodegroup_uuid
     )
 
 

@@ -17,6 +17,8 @@ from tests.api.test_clusters import (
     ZERO,
     Recorder,
     cluster_row,
+    drop_requests,
+    last_request,
     make_template,
     nodegroup_rows,
     post_cluster,
@@ -24,6 +26,7 @@ from tests.api.test_clusters import (
     running_cluster,
     set_columns,
     snapshot,
+    unfinished_requests,
     wait_status,
 )
 from tests.support.fake_driver import FakeDriver
@@ -78,7 +81,7 @@ def test_resize_runs_to_update_complete(alice: Api) -> None:
         "CREATE_COMPLETE",
         "UPDATE_COMPLETE",
     ]
-    assert cluster_row(cluster["uuid"]).operation == {}
+    assert unfinished_requests(cluster["uuid"]) == []
 
 
 def test_resize_records_and_casts_the_named_nodegroup(alice: Api) -> None:
@@ -94,9 +97,8 @@ def test_resize_records_and_casts_the_named_nodegroup(alice: Api) -> None:
         "nodegroup_uuid": extra,
     }
     assert recorder.casts[-1] == ("cluster_resize", expected)
-    operation = cluster_row(uuid).operation
-    assert operation["method"] == "cluster_resize"
-    assert operation["kwargs"] == expected
+    del expected["cluster_uuid"]  # the request is recorded on the cluster
+    assert last_request(uuid) == ("cluster_resize", expected, "PENDING")
     worker = nodegroup_rows(uuid)[1]
     assert alice.post(resize_path(uuid), {"node_count": 4}).status_code == 202
     assert recorder.casts[-1][1]["nodegroup_uuid"] == worker.uuid
@@ -116,7 +118,7 @@ def test_resize_version_gates(alice: Api) -> None:
 
 def test_resize_bad_bodies_change_nothing(alice: Api) -> None:
     uuid, _ = recorded_cluster(alice)
-    set_columns(models.Cluster, uuid, operation={})
+    drop_requests(uuid)
     before = snapshot()
     cases = [
         (
@@ -157,7 +159,7 @@ def test_resize_range_and_master(alice: Api) -> None:
     uuid, _ = recorded_cluster(alice)
     master, worker = nodegroup_rows(uuid)
     set_columns(models.NodeGroup, worker.uuid, min_node_count=2, max_node_count=3)
-    set_columns(models.Cluster, uuid, operation={})
+    drop_requests(uuid)
     before = snapshot()
     for count in (1, 4):
         assert_error(
@@ -213,7 +215,7 @@ def test_resize_of_a_failed_cluster_is_dropped(alice: Api) -> None:
     uuid = post_cluster(alice, template["uuid"])
     wait_status(alice, f"/v1/clusters/{uuid}", "CREATE_FAILED")
     assert alice.post(resize_path(uuid), {"node_count": 2}).status_code == 202
-    wait_for(lambda: cluster_row(uuid).operation == {})
+    wait_for(lambda: not unfinished_requests(uuid))
     body = alice.get(f"/v1/clusters/{uuid}").json()
     assert (body["status"], body["node_count"]) == ("CREATE_FAILED", 1)
 
@@ -246,7 +248,7 @@ def test_upgrade_version_gates(alice: Api) -> None:
 
 def test_upgrade_errors(alice: Api, bob: Api, as_user: Any) -> None:
     uuid, recorder = recorded_cluster(alice)
-    set_columns(models.Cluster, uuid, operation={})
+    drop_requests(uuid)
     before = snapshot()
     assert_error(
         alice.post(upgrade_path(uuid), {"cluster_template": "nope"}),
@@ -284,7 +286,7 @@ def test_upgrade_errors(alice: Api, bob: Api, as_user: Any) -> None:
 def test_upgrade_refused_by_status_and_driver(alice: Api, manager: Any) -> None:
     uuid, _ = recorded_cluster(alice)
     rpc_api.set_transport(LocalTransport(manager, 2))
-    set_columns(models.Cluster, uuid, operation={})
+    drop_requests(uuid)
     before = snapshot(LEASE)
     assert_error(
         alice.post(upgrade_path(uuid), {"cluster_template": "tpl"}),

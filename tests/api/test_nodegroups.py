@@ -12,11 +12,13 @@ from tests.api.conftest import Api, assert_error, wait_for
 from tests.api.test_cluster_actions import add_nodegroup, recorded_cluster
 from tests.api.test_clusters import (
     ZERO,
-    cluster_row,
+    drop_requests,
+    last_request,
     nodegroup_rows,
     running_cluster,
     set_columns,
     snapshot,
+    unfinished_requests,
     wait_status,
 )
 
@@ -73,7 +75,8 @@ def groups(cluster: str) -> str:
 def reachable_cluster(api: Api, **body: Any) -> str:
     """A recorded cluster (nothing reaches the conductor) that has an API address."""
     uuid, _ = recorded_cluster(api, **body)
-    set_columns(models.Cluster, uuid, api_address="tcp://127.0.0.1:1", operation={})
+    set_columns(models.Cluster, uuid, api_address="tcp://127.0.0.1:1")
+    drop_requests(uuid)
     return uuid
 
 
@@ -235,7 +238,7 @@ def test_create_runs_through_the_conductor(alice: Api) -> None:
     after = alice.get(f"/v1/clusters/{cluster['uuid']}").json()
     assert after["status"] == "UPDATE_COMPLETE"
     assert after["node_count"] == 3
-    assert cluster_row(cluster["uuid"]).operation == {}
+    assert unfinished_requests(cluster["uuid"]) == []
 
 
 def test_create_records_the_row_and_the_intent(alice: Api) -> None:
@@ -272,8 +275,7 @@ def test_create_records_the_row_and_the_intent(alice: Api) -> None:
     assert row.project_id == "project-a"
     kwargs = {"cluster_uuid": uuid, "nodegroup_uuid": row.uuid}
     assert recorder.casts[-1] == ("nodegroup_create", kwargs)
-    assert cluster_row(uuid).operation["method"] == "nodegroup_create"
-    assert cluster_row(uuid).operation["kwargs"] == kwargs
+    assert last_request(uuid) == ("nodegroup_create", {"nodegroup_uuid": row.uuid}, "PENDING")
 
 
 def taint_error(why: str) -> str:
@@ -379,7 +381,7 @@ def test_create_refused_changes_nothing(
 
 def test_create_needs_api_address_zero_nodes_and_root_disk(alice: Api) -> None:
     uuid, _ = recorded_cluster(alice)
-    set_columns(models.Cluster, uuid, operation={})
+    drop_requests(uuid)
     before = snapshot()
     assert_error(
         alice.post(groups(uuid), {"name": "ng"}), 409, "Cluster API address is not available yet"
@@ -423,7 +425,7 @@ def test_patch_bounds_and_node_labels(alice: Api) -> None:
     assert body["node_taints"] == [{"key": "k", "effect": "NoExecute"}]
     shown = wait_status(alice, path, "UPDATE_COMPLETE")
     assert (shown["min_node_count"], shown["max_node_count"]) == (1, 5)
-    wait_for(lambda: cluster_row(cluster["uuid"]).operation == {})
+    wait_for(lambda: not unfinished_requests(cluster["uuid"]))
     removed = alice.patch(
         path,
         [
@@ -530,7 +532,7 @@ def test_delete_a_group_through_the_conductor(alice: Api) -> None:
     path = groups(cluster["uuid"])
     created = alice.post(path, {"name": "ng1"}).json()
     wait_status(alice, f"{path}/ng1", "CREATE_COMPLETE")
-    wait_for(lambda: cluster_row(cluster["uuid"]).operation == {})
+    wait_for(lambda: not unfinished_requests(cluster["uuid"]))
     response = alice.delete(f"{path}/{created['uuid']}")
     assert response.status_code == 204 and response.content == b""
     wait_for(lambda: alice.get(f"{path}/ng1").status_code == 404)
@@ -554,6 +556,4 @@ def test_delete_refusals_and_intent(alice: Api) -> None:
     assert_error(alice.delete(f"{groups(uuid)}/nope"), 404, "Nodegroup nope could not be found.")
     assert snapshot() == before
     assert alice.delete(f"{groups(uuid)}/extra").status_code == 204
-    operation = cluster_row(uuid).operation
-    assert operation["method"] == "nodegroup_delete"
-    assert operation["kwargs"] == {"cluster_uuid": uuid, "nodegroup_uuid": extra}
+    assert last_request(uuid) == ("nodegroup_delete", {"nodegroup_uuid": extra}, "PENDING")

@@ -12,11 +12,12 @@ from sqlalchemy import select, update
 from moorage.conductor import periodic
 from moorage.conductor.manager import ConductorManager
 from moorage.context import RequestContext
-from moorage.db import migrate, models, session
+from moorage.db import migrate, models, requests, session
 from moorage.db.models import utcnow
 from moorage.db.session import transaction
 from moorage.drivers import registry
 from moorage.drivers.base import ClusterResult, ClusterSpec, HealthReport, Progress
+from moorage.objects.requests import Operation, RequestState
 from moorage.objects.status import Status
 from tests.support import fake_driver
 from tests.support.factories import make_cluster
@@ -73,6 +74,20 @@ def _age(uuid: str, seconds: int = 3600, **values: object) -> None:
         )
 
 
+def _record(uuid: str, operation: str, seconds: int = 3600, **arguments: object) -> int:
+    """A request recorded ``seconds`` ago, as the API records it."""
+    with transaction() as s:
+        row = requests.record(s, uuid, Operation(operation), arguments, CTX.to_dict())
+        row.created_at = utcnow() - timedelta(seconds=seconds)
+        return row.id
+
+
+def _states(uuid: str) -> list[str]:
+    with transaction() as s:
+        stmt = select(models.ClusterRequest).where(models.ClusterRequest.cluster_id == uuid)
+        return [r.state for r in s.scalars(stmt.order_by(models.ClusterRequest.id))]
+
+
 def _row(uuid: str) -> models.Cluster | None:
     with transaction() as s:
         return s.scalar(select(models.Cluster).where(models.Cluster.uuid == uuid))
@@ -89,18 +104,13 @@ def test_heartbeat_counts(manager: ConductorManager) -> None:
 
 def test_a_lost_cast_is_dispatched_again(manager: ConductorManager) -> None:
     uuid = _cluster(Status.CREATE_IN_PROGRESS, ca_cert_ref=None, magnum_cert_ref=None)
-    _age(
-        uuid,
-        operation={
-            "method": "cluster_create",
-            "kwargs": {"cluster_uuid": uuid},
-            "context": CTX.to_dict(),
-        },
-    )
+    _age(uuid)
+    _record(uuid, "cluster_create")
     assert periodic.reconcile(manager) == 1
     row = _row(uuid)
     assert row is not None and row.status == Status.CREATE_COMPLETE
-    assert row.operation == {} and row.api_address is not None and row.ca_cert_ref is not None
+    assert _states(uuid) == ["COMPLETE"]
+    assert row.api_address is not None and row.ca_cert_ref is not None
 
 
 def test_an_operation_whose_conductor_died_is_resumed(manager: ConductorManager) -> None:
@@ -113,48 +123,35 @@ def test_an_operation_whose_conductor_died_is_resumed(manager: ConductorManager)
         )
         assert worker is not None
         worker_uuid = worker.uuid
-    kwargs = {
-        "cluster_uuid": uuid,
-        "node_count": 3,
-        "nodes_to_remove": [],
-        "nodegroup_uuid": worker_uuid,
-    }
+    request = _record(
+        uuid, "cluster_resize", node_count=3, nodes_to_remove=[], nodegroup_uuid=worker_uuid
+    )
+    with transaction() as s:
+        requests.set_state(s, request, RequestState.RUNNING)
     _age(
         uuid,
-        operation={
-            "method": "cluster_resize",
-            "kwargs": kwargs,
-            "context": CTX.to_dict(),
-            "started": True,
-        },
         lease_owner="conductor-a:dead",
         lease_expires_at=utcnow() - timedelta(seconds=1),
     )
     periodic.reconcile(manager)
     row = _row(uuid)
-    assert row is not None and (row.status, row.operation, row.lease_owner) == (
-        Status.UPDATE_COMPLETE,
-        {},
-        None,
-    )
+    assert row is not None and (row.status, row.lease_owner) == (Status.UPDATE_COMPLETE, None)
+    assert _states(uuid) == ["COMPLETE"]
     assert ("resize default-worker", uuid) in HealingDriver.calls
 
 
 def test_a_live_lease_is_left_alone(manager: ConductorManager) -> None:
     uuid = _cluster(Status.CREATE_IN_PROGRESS)
+    _record(uuid, "cluster_create")
     _age(
         uuid,
-        operation={
-            "method": "cluster_create",
-            "kwargs": {"cluster_uuid": uuid},
-            "context": CTX.to_dict(),
-        },
         lease_owner="conductor-a:alive",
         lease_expires_at=utcnow() + timedelta(seconds=60),
     )
     assert periodic.reconcile(manager) == 0
     row = _row(uuid)
     assert row is not None and row.status == Status.CREATE_IN_PROGRESS
+    assert _states(uuid) == ["PENDING"]
 
 
 def test_an_unresumable_operation_is_failed_with_a_reason(manager: ConductorManager) -> None:
@@ -186,16 +183,12 @@ def test_health_is_written_and_a_node_that_stays_down_is_healed(manager: Conduct
 
 def test_a_request_just_recorded_is_left_to_its_cast(manager: ConductorManager) -> None:
     uuid = _cluster(Status.CREATE_COMPLETE)
-    fresh = {
-        "method": "cluster_delete",
-        "kwargs": {"cluster_uuid": uuid},
-        "context": CTX.to_dict(),
-        "recorded_at": utcnow().isoformat(),
-    }
-    _age(uuid, operation=fresh)  # an old cluster, a request recorded a moment ago
-    periodic.reconcile(manager)
+    _age(uuid)  # an old cluster, a request recorded a moment ago
+    _record(uuid, "cluster_delete", seconds=0)
+    assert periodic.reconcile(manager) == 0
     row = _row(uuid)
-    assert row is not None and row.status == Status.CREATE_COMPLETE and row.operation == fresh
+    assert row is not None and row.status == Status.CREATE_COMPLETE
+    assert _states(uuid) == ["PENDING"]
 
 
 def test_health_polls_leave_updated_at_alone(manager: ConductorManager) -> None:

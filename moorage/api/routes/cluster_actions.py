@@ -23,6 +23,7 @@ from moorage.db import models
 from moorage.db.query import find
 from moorage.db.session import transaction
 from moorage.objects.fields import Field, Int, Schema, Str, StrList, json_schema, parse_body
+from moorage.objects.requests import Operation
 from moorage.rpc import api as rpc_api
 
 router = APIRouter(tags=["clusters"], dependencies=[Depends(microversion.require(7))])
@@ -75,7 +76,7 @@ async def resize(
             session,
             ctx,
             row,
-            rpc_api.cluster_resize,
+            Operation.CLUSTER_RESIZE,
             node_count=node_count,
             nodes_to_remove=values.get("nodes_to_remove") or [],
             nodegroup_uuid=group.uuid,

@@ -2,8 +2,8 @@
 
 Beyond Magnum, the API writes the cluster row and its two default node groups
 itself (status CREATE_IN_PROGRESS) and records every operation it asks of the
-conductor on the row (``cluster.operation``) before casting it, so that a lost
-message or a dead conductor is recovered by the reconcile loop.
+conductor in the cluster's queue of requests (``cluster_request``) before casting
+it, so that a lost message or a dead conductor is recovered by the reconcile loop.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Any
 from fastapi import Depends, Request, Response
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from moorage import exceptions
 from moorage.api import limits, microversion, policy
@@ -24,8 +23,7 @@ from moorage.api.auth import context_from
 from moorage.api.common import Paging, Router, iso, json_body, links, listing, read_json
 from moorage.api.microversion import Version
 from moorage.context import RequestContext
-from moorage.db import models, quotas
-from moorage.db.models import utcnow
+from moorage.db import models, quotas, requests
 from moorage.db.query import count, find
 from moorage.db.session import transaction
 from moorage.drivers import registry
@@ -47,6 +45,7 @@ from moorage.objects.fields import (
     parse_body,
     with_defaults,
 )
+from moorage.objects.requests import Operation
 from moorage.objects.status import FAILED, Health, Status
 from moorage.rpc import api as rpc_api
 
@@ -203,31 +202,21 @@ def dispatch(
     session: Session,
     ctx: RequestContext,
     cluster: models.Cluster,
-    cast: Callable[..., None],
-    **kwargs: Any,
+    operation: Operation,
+    **arguments: Any,
 ) -> None:
-    """Record the operation on the cluster row, and cast it once that is committed.
+    """Append the request to the cluster's queue, and cast it once that is committed.
 
-    The record is what the conductor's reconcile loop re-dispatches when the
-    cast is lost; the conductor clears it when it takes the operation on.
+    The record is what the conductor runs, in order after the requests before it,
+    and what the reconcile loop runs when the cast is lost.
     """
-    kwargs = {"cluster_uuid": cluster.uuid, **kwargs}
-    cluster.operation = {
-        "method": cast.__name__,
-        "kwargs": kwargs,
-        "context": ctx.to_dict(),
-        "recorded_at": utcnow().isoformat(),
-    }
-    if cluster.updated_at is not None:
-        # Recording a request is not a change of the cluster: clients waiting for
-        # an operation watch updated_at move when the conductor acts.
-        flag_modified(cluster, "updated_at")
+    requests.record(session, cluster.uuid, operation, arguments, ctx.to_dict())
 
     def nudge(_session: Session) -> None:
         try:
-            cast(ctx, **kwargs)
-        except Exception:  # the intent is stored; reconcile dispatches it later
-            LOG.warning("Cast %s for %s failed", cast.__name__, cluster.uuid, exc_info=True)
+            rpc_api.request(ctx, operation, cluster.uuid, **arguments)
+        except Exception:  # the request is stored; reconcile runs it later
+            LOG.warning("Cast %s for %s failed", operation, cluster.uuid, exc_info=True)
 
     event.listen(session, "after_commit", nudge, once=True)
 
@@ -421,7 +410,7 @@ def create_row(
     )
     session.add(row)
     session.add_all(_default_nodegroups(row, template, master_count, node_count))
-    dispatch(session, ctx, row, rpc_api.cluster_create)
+    dispatch(session, ctx, row, Operation.CLUSTER_CREATE)
     session.flush()
     return row
 
@@ -628,7 +617,7 @@ def patch_and_dispatch(
         session,
         ctx,
         row,
-        rpc_api.cluster_update,
+        Operation.CLUSTER_UPDATE,
         node_count=node_count,
         health_status=after["health_status"],
         health_status_reason=after["health_status_reason"],
@@ -662,7 +651,7 @@ async def patch(
 
 
 def delete_row(session: Session, ctx: RequestContext, row: models.Cluster) -> None:
-    dispatch(session, ctx, row, rpc_api.cluster_delete)
+    dispatch(session, ctx, row, Operation.CLUSTER_DELETE)
 
 
 @router.delete("/clusters/{ident}", status_code=204, summary="Delete a cluster")

@@ -47,8 +47,8 @@ from moorage.objects.fields import (
     parse_body,
     with_defaults,
 )
+from moorage.objects.requests import Operation
 from moorage.objects.status import Status
-from moorage.rpc import api as rpc_api
 
 router = Router(tags=["nodegroups"], dependencies=[Depends(microversion.require(9))])
 
@@ -377,7 +377,7 @@ async def create(
         )
         session.add(group)
         clusters.dispatch(
-            session, ctx, cluster, rpc_api.nodegroup_create, nodegroup_uuid=group.uuid
+            session, ctx, cluster, Operation.NODEGROUP_CREATE, nodegroup_uuid=group.uuid
         )
         # Magnum answers with the group as built before the conductor stored it.
         body: dict[str, Any] = {key: getattr(group, key) for key in PRESTORE_KEYS}
@@ -423,7 +423,7 @@ async def patch(
         for key, value in after.items():
             setattr(group, key, value)
         clusters.dispatch(
-            session, ctx, cluster, rpc_api.nodegroup_update, nodegroup_uuid=group.uuid
+            session, ctx, cluster, Operation.NODEGROUP_UPDATE, nodegroup_uuid=group.uuid
         )
         session.flush()
         return show(request, cluster, group)
@@ -439,6 +439,6 @@ def delete(cluster_ident: str, ident: str, ctx: RequestContext = Depends(context
         if group.is_default:
             raise exceptions.Invalid("Deleting a default nodegroup is not supported.")
         clusters.dispatch(
-            session, ctx, cluster, rpc_api.nodegroup_delete, nodegroup_uuid=group.uuid
+            session, ctx, cluster, Operation.NODEGROUP_DELETE, nodegroup_uuid=group.uuid
         )
     return Response(status_code=204)

@@ -1,0 +1,186 @@
+"""A cluster's recorded requests, run one after another under its lease.
+
+The API appends a request (``moorage.db.requests``) and casts a nudge. Whichever
+conductor thread takes the cluster's lease runs the oldest unfinished request to
+an end state, then the next, and gives the lease back only when none is left. A
+nudge that finds the lease taken is dropped: the holder looks at the queue again
+after giving the lease back, so a request recorded meanwhile is never left
+behind; reconcile nudges clusters whose holder died (beyond Magnum, where a
+second request could overwrite the first).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+
+from moorage import exceptions
+from moorage.conductor import operations
+from moorage.conductor.lease import Lease, LeaseHeld
+from moorage.conductor.operations import Begin, Recorded
+from moorage.config import CONF
+from moorage.context import RequestContext
+from moorage.db import requests
+from moorage.db.session import transaction
+from moorage.notify import events
+from moorage.objects.requests import Operation, RequestState
+
+LOG = logging.getLogger(__name__)
+
+Handler = Callable[..., Begin]  # a request's arguments -> what begins it
+Job = Callable[[], None]
+
+
+class Busy(exceptions.Conflict):
+    """A synchronous request arrived while earlier ones are not finished (409)."""
+
+
+class RequestQueue:
+    def __init__(
+        self, owner: str, handlers: Mapping[str, Handler], submit: Callable[[Job], None]
+    ) -> None:
+        self.owner = owner
+        self._handlers = handlers
+        self._submit = submit
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Finish the running request, start no other: another conductor's reconcile will."""
+        self._stopping.set()
+
+    def lease(self, cluster_uuid: str) -> Lease:
+        return Lease(cluster_uuid, self.owner, CONF.conductor.lease_time)
+
+    def process(
+        self, cluster_uuid: str, lease: Lease | None = None, work: Job | None = None
+    ) -> None:
+        """Run the cluster's unfinished requests, oldest first, unless someone else does.
+
+        With ``lease`` (taken by the caller) it goes on at once, ``work`` first.
+        """
+        while lease is not None or (lease := self._take(cluster_uuid)) is not None:
+            try:
+                if work is not None:
+                    work()
+                self._run_all(cluster_uuid)
+            finally:
+                lease.release()
+            lease, work = None, None
+
+    def give_back(self, lease: Lease) -> None:
+        """Release a lease taken outside the queue; run what was recorded meanwhile."""
+        lease.release()
+        self._submit(lambda: self.process(lease.cluster_uuid))
+
+    def enqueue(
+        self, ctx: RequestContext, cluster_uuid: str, operation: Operation, **arguments: Any
+    ) -> None:
+        """Record a request the conductor itself makes (auto-healing), and run the queue."""
+        with transaction() as session:
+            requests.record(session, cluster_uuid, operation, arguments, ctx.to_dict())
+        self.process(cluster_uuid)
+
+    def call(
+        self, ctx: RequestContext, cluster_uuid: str, operation: Operation, **arguments: Any
+    ) -> None:
+        """Begin a synchronous request now, or refuse it: 409 while others are unfinished.
+
+        The caller waits for ``begin`` only (its refusal comes back as the caller's
+        error); the driver work and whatever is recorded meanwhile go on in the
+        background under the same lease.
+        """
+        lease = self.lease(cluster_uuid).acquire()  # held elsewhere: LeaseHeld, a 409
+        try:
+            with transaction() as session:
+                operations.load(session, cluster_uuid)
+                ahead = requests.unfinished(session, cluster_uuid)
+                if ahead:
+                    raise Busy(
+                        f"Cluster {cluster_uuid} has {len(ahead)} earlier request(s) not "
+                        "finished yet; try again once they are."
+                    )
+                row = requests.record(session, cluster_uuid, operation, arguments, ctx.to_dict())
+                request = Recorded.of(row)
+            work = self._start(request, keep_refused=False)
+        except BaseException:
+            self.give_back(lease)  # at once: the caller may send its next request right away
+            raise
+        self._submit(lambda: self.process(cluster_uuid, lease, work))
+
+    def _take(self, cluster_uuid: str) -> Lease | None:
+        if self._stopping.is_set():
+            return None
+        with transaction() as session:
+            if not requests.unfinished(session, cluster_uuid):
+                return None
+        try:
+            return self.lease(cluster_uuid).acquire()
+        except LeaseHeld:
+            return None  # its holder looks at the queue again once it gives the lease back
+
+    def _run_all(self, cluster_uuid: str) -> None:
+        while not self._stopping.is_set() and (request := _oldest(cluster_uuid)) is not None:
+            try:
+                work = self._start(request)
+            except (exceptions.ServiceUnavailable, DBAPIError):
+                raise  # the database, not the request: reconcile runs it again later
+            except Exception:
+                continue  # refused: recorded and notified
+            if work is not None:
+                work()
+
+    def _start(self, request: Recorded, *, keep_refused: bool = True) -> Job | None:
+        """Begin ``request``; a refusal is logged, notified and raised.
+
+        A refused request stays recorded as REFUSED, its end state; a refused call
+        (``keep_refused=False``) leaves no trace: its caller got the error.
+        """
+        ctx = RequestContext.from_dict(request.context)
+        try:
+            handler = self._handlers.get(request.operation)
+            if handler is None:
+                raise exceptions.NotSupported(f"Unknown request {request.operation!r}.")
+            return operations.start(ctx, request, handler(**request.arguments))
+        except (exceptions.ServiceUnavailable, DBAPIError):
+            raise
+        except exceptions.AlreadyCarriedOut as exc:
+            LOG.info("Cluster %s: %s dropped: %s", request.cluster_uuid, request.operation, exc)
+            _end(request, RequestState.COMPLETE, str(exc))
+            return None
+        except Exception as exc:
+            reason = str(exc) or type(exc).__name__
+            LOG.warning(
+                "Cluster %s: %s refused: %s", request.cluster_uuid, request.operation, reason
+            )
+            _end(request, RequestState.REFUSED if keep_refused else None, reason)
+            data = {"uuid": request.cluster_uuid, "status_reason": reason}
+            events.emit(ctx, _action(request.operation), "failure", data)
+            raise
+
+
+def _oldest(cluster_uuid: str) -> Recorded | None:
+    with transaction() as session:
+        rows = requests.unfinished(session, cluster_uuid)
+        return Recorded.of(rows[0]) if rows else None
+
+
+def _end(request: Recorded, state: RequestState | None, reason: str) -> None:
+    """Record how the request ended; ``None`` forgets it."""
+    with transaction() as session:
+        if state is None:
+            requests.forget(session, request.id)
+        else:
+            requests.set_state(session, request.id, state, reason)
+
+
+def _action(operation: str) -> str:
+    """The notification action of an operation (Magnum's: create, update or delete)."""
+    actions: dict[str, str] = {
+        Operation.CLUSTER_CREATE: "create",
+        Operation.CLUSTER_DELETE: "delete",
+    }
+    return actions.get(operation, "update")
