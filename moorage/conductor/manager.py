@@ -107,7 +107,9 @@ class ConductorManager:
             LOG.info("Cluster %s: %s dropped: %s", cluster_uuid, action, exc)
         except exceptions.MoorageError as exc:
             LOG.warning("Cluster %s: %s refused: %s", cluster_uuid, action, exc)
-            if not isinstance(exc, LeaseHeld):  # refused for good: reconcile must not retry
+            # Refused for good, reconcile must not retry: not a held lease nor a 503 (the
+            # database or bus down a moment), which reconcile runs again later.
+            if not isinstance(exc, (LeaseHeld, exceptions.ServiceUnavailable)):
                 _drop_intent(cluster_uuid, method)
             events.emit(ctx, action, "failure", {"uuid": cluster_uuid, "status_reason": str(exc)})
 

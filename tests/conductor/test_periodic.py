@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from moorage import exceptions
 from moorage.conductor import periodic
 from moorage.conductor.manager import ConductorManager
 from moorage.context import RequestContext
@@ -207,3 +208,29 @@ def test_health_polls_leave_updated_at_alone(manager: ConductorManager) -> None:
     after = _row(uuid)
     assert before is not None and after is not None
     assert after.health_status == "UNHEALTHY" and after.updated_at == before.updated_at
+
+
+def test_a_cast_refused_while_the_database_is_down_is_run_later(
+    manager: ConductorManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 503 (database or bus unreachable) is no refusal for good: the request stays
+    recorded and reconcile runs it, instead of failing the cluster as abandoned."""
+    uuid = _cluster(Status.CREATE_IN_PROGRESS, ca_cert_ref=None, magnum_cert_ref=None)
+    recorded = {
+        "method": "cluster_create",
+        "kwargs": {"cluster_uuid": uuid},
+        "context": CTX.to_dict(),
+    }
+    _age(uuid, operation=recorded)
+
+    def unavailable(*args: object, **kwargs: object) -> None:
+        raise exceptions.ServiceUnavailable()
+
+    with monkeypatch.context() as outage:
+        outage.setattr(manager.runner, "run", unavailable)
+        manager.cluster_create(CTX, uuid)
+    row = _row(uuid)
+    assert row is not None and row.operation == recorded
+    periodic.reconcile(manager)
+    row = _row(uuid)
+    assert row is not None and row.status == Status.CREATE_COMPLETE and row.operation == {}
