@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from moorage.conductor import periodic
+from moorage import exceptions
+from moorage.conductor import operations, periodic
 from moorage.conductor.manager import ConductorManager
 from moorage.context import RequestContext
 from moorage.db import migrate, models, requests, session
@@ -200,3 +201,26 @@ def test_health_polls_leave_updated_at_alone(manager: ConductorManager) -> None:
     after = _row(uuid)
     assert before is not None and after is not None
     assert after.health_status == "UNHEALTHY" and after.updated_at == before.updated_at
+
+
+def test_a_cast_refused_while_the_database_is_down_is_run_later(
+    manager: ConductorManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 503 (database or bus unreachable) is no refusal for good: the request stays
+    recorded and reconcile runs it, instead of failing the cluster as abandoned."""
+    uuid = _cluster(Status.CREATE_IN_PROGRESS, ca_cert_ref=None, magnum_cert_ref=None)
+    _age(uuid)
+    _record(uuid, "cluster_create")
+
+    def unavailable(*args: object, **kwargs: object) -> None:
+        raise exceptions.ServiceUnavailable()
+
+    with monkeypatch.context() as outage:
+        outage.setattr(operations, "start", unavailable)
+        with pytest.raises(exceptions.ServiceUnavailable):
+            manager.cluster_create(CTX, uuid)
+    assert _states(uuid) == ["PENDING"]
+    periodic.reconcile(manager)
+    row = _row(uuid)
+    assert row is not None and row.status == Status.CREATE_COMPLETE
+    assert _states(uuid) == ["COMPLETE"]

@@ -3,14 +3,14 @@
 Several ``moorage-api`` and ``moorage-conductor`` processes (the test driver,
 tests/support/fleet.py) share a fresh database. The tests: many creates spread
 over three conductors; a conductor killed with SIGKILL in the middle of a create;
-RabbitMQ, then PostgreSQL, stopped and started during a burst of requests. The
-last two stop shared servers, so they come last, keep the outage to seconds, and
-start the server again in ``finally``.
+RabbitMQ, then PostgreSQL, stopped and started during a burst of requests. Those
+two stop servers of their own (tests/support/private_servers.py: a RabbitMQ node
+and a PostgreSQL cluster on free ports, in temporary directories), never the
+machine's shared ones, and check at the end that the shared ones stayed up.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import threading
@@ -29,6 +29,7 @@ from tests.real.test_distributed import BIN, HEADERS, answers, process, wait_for
 from tests.support.databases import fresh_database
 from tests.support.fake_conductor import DELAY_ENV
 from tests.support.fleet import (
+    TRANSPORT_URL,
     Fleet,
     create_template,
     fleet,
@@ -38,6 +39,13 @@ from tests.support.fleet import (
     write_config,
 )
 from tests.support.live import free_port
+from tests.support.private_servers import (
+    PrivatePostgres,
+    PrivateRabbitMQ,
+    private_postgresql,
+    private_rabbitmq,
+    shared_servers_stay_up,
+)
 
 pytestmark = pytest.mark.real
 
@@ -49,6 +57,19 @@ FAST = "[conductor]\nlease_time = 6\nreconcile_interval = 2"
 def postgres(tmp_path: Path) -> Iterator[str]:
     with fresh_database("postgresql", tmp_path) as url:
         yield url
+
+
+@pytest.fixture
+def own_postgresql() -> Iterator[PrivatePostgres]:
+    with private_postgresql() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def own_rabbitmq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRabbitMQ]:
+    """One node for the module (its boot takes seconds); each test leaves it started."""
+    with private_rabbitmq(tmp_path_factory.mktemp("rabbitmq")) as server:
+        yield server
 
 
 def create_clusters(live: Fleet, template: str, count: int) -> list[str]:
@@ -236,7 +257,7 @@ def test_api_metrics_add_up_every_worker(tmp_path: Path) -> None:
                 assert metric(samples, "moorage_api_requests_total", route="/v1/clusters") == 20
 
 
-# --- shared servers stopped (last in the module) ---------------------------------------
+# --- a server of the test's own stopped and started -------------------------------------
 
 
 @dataclass
@@ -294,16 +315,20 @@ class Burst:
 
 
 def run_outage(
-    tmp_path: Path, database: str, stop: list[str], start: list[str], down: Callable[[Burst], bool]
+    tmp_path: Path,
+    database: str,
+    transport: str,
+    server: PrivatePostgres | PrivateRabbitMQ,
+    down: Callable[[Burst], bool],
 ) -> None:
-    """A burst of requests across an outage: checks common to both servers."""
+    """A burst of requests across an outage of ``server``: checks common to both servers."""
     with (
         fleet(
             tmp_path,
             database,
             apis=2,
             conductors=2,
-            settings=FAST,
+            settings=f"transport_url = {transport}\n{FAST}",
             conductor_env={DELAY_ENV: "0.2"},
         ) as live,
         live.client() as http,
@@ -314,10 +339,10 @@ def run_outage(
         with Burst(live, template, first) as burst:
             time.sleep(2)
             try:
-                subprocess.run(stop, check=True, capture_output=True, timeout=60)
+                server.stop()
                 wait_for(lambda: down(burst), timeout=30)  # the outage was seen by the API
             finally:
-                subprocess.run(start, check=True, capture_output=True, timeout=120)
+                server.start()
             recovered = time.monotonic()
             wait_for(lambda: ok_after(burst, recovered), timeout=60)
 
@@ -356,24 +381,35 @@ def ok_after(burst: Burst, since: float) -> bool:
     return kinds >= {"create", "list", "ca"}
 
 
-def test_rabbitmq_restart_during_a_burst(tmp_path: Path, postgres: str) -> None:
+def test_rabbitmq_restart_during_a_burst(
+    tmp_path: Path, postgres: str, own_rabbitmq: PrivateRabbitMQ
+) -> None:
     def ca_refused(burst: Burst) -> bool:
         return any(a.kind == "ca" and is_magnum_503(a.response) for a in burst.answers)
 
-    run_outage(
-        tmp_path,
-        postgres,
-        ["rabbitmqctl", "stop_app"],
-        ["rabbitmqctl", "start_app"],
-        ca_refused,
-    )
+    with shared_servers_stay_up():
+        run_outage(tmp_path, postgres, own_rabbitmq.url, own_rabbitmq, ca_refused)
 
 
-def test_postgresql_restart_during_a_burst(tmp_path: Path, postgres: str) -> None:
-    version = os.listdir("/etc/postgresql")[0]
-    ctl = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
-
+def test_postgresql_restart_during_a_burst(tmp_path: Path, own_postgresql: PrivatePostgres) -> None:
     def list_refused(burst: Burst) -> bool:
         return any(a.kind == "list" and is_magnum_503(a.response) for a in burst.answers)
 
-    run_outage(tmp_path, postgres, [*ctl, "stop", "-m", "fast"], [*ctl, "start"], list_refused)
+    with shared_servers_stay_up():
+        run_outage(tmp_path, own_postgresql.url, TRANSPORT_URL, own_postgresql, list_refused)
+
+
+def test_shared_servers_stay_up_sees_a_restart(
+    own_postgresql: PrivatePostgres, own_rabbitmq: PrivateRabbitMQ
+) -> None:
+    """The check the two tests above end with fails when its servers restart in between."""
+    with (
+        pytest.raises(AssertionError, match="went down") as failed,
+        shared_servers_stay_up(own_postgresql.url, own_rabbitmq.url),
+    ):
+        own_postgresql.stop()
+        own_postgresql.start()
+        own_rabbitmq.stop()
+        own_rabbitmq.start()
+    assert own_postgresql.url in str(failed.value)
+    assert own_rabbitmq.url in str(failed.value)

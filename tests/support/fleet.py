@@ -23,6 +23,8 @@ from tests.real.test_distributed import BIN, HEADERS, RUNNER, answers, logged, p
 from tests.support import fake_driver
 from tests.support.live import free_port
 
+TRANSPORT_URL = "rabbit://guest:guest@127.0.0.1:5672/"  # the machine's RabbitMQ
+
 
 @dataclass
 class Member:
@@ -49,7 +51,7 @@ def write_config(tmp: Path, name: str, database: str, run: str, settings: str = 
     sections: dict[str, dict[str, str]] = {
         "DEFAULT": {
             "state_path": str(tmp / "state"),
-            "transport_url": "rabbit://guest:guest@127.0.0.1:5672/",
+            "transport_url": TRANSPORT_URL,
             "rpc_response_timeout": "5",
             "rpc_send_retries": "1",
         },
