@@ -35,6 +35,7 @@ from moorage.db.query import paginate, scoped
 from moorage.db.session import transaction
 from moorage.objects import labels as labelling
 from moorage.objects import patch as jsonpatch
+from moorage.objects import template_rules
 from moorage.objects.fields import (
     AnyJson,
     Bool,
@@ -354,7 +355,7 @@ async def create(
             cluster.labels or {}, values.get("labels"), values["merge_labels"]
         )
         flavor = values.get("flavor_id") or cluster.flavor_id
-        clusters.check_flavors(labels, flavor)
+        template_rules.check_flavors(labels, flavor)
         group = models.NodeGroup(
             uuid=str(uuidlib.uuid4()),
             name=name,
