@@ -96,19 +96,31 @@ class ConductorManager:
     # --- casts ---------------------------------------------------------------------
 
     def _cast(
-        self, ctx: RequestContext, cluster_uuid: str, action: str, method: str, **kwargs: Any
+        self,
+        ctx: RequestContext,
+        cluster_uuid: str,
+        action: str,
+        method: str,
+        refused: Status | None = None,
+        **kwargs: Any,
     ) -> None:
-        """Run a cast; a refusal is logged and notified, never raised to nobody."""
+        """Run a cast; a refusal is logged and notified, never raised to nobody.
+
+        With ``refused``, a refusal for good also puts the cluster in that status
+        with the reason: the caller was told the request would be carried out.
+        """
         try:
             self.runner.run(ctx, cluster_uuid, method=method, **kwargs)
-        except exceptions.NotFound:
-            LOG.info("Cluster %s is gone; %s dropped", cluster_uuid, action)
         except exceptions.AlreadyCarriedOut as exc:
             LOG.info("Cluster %s: %s dropped: %s", cluster_uuid, action, exc)
         except exceptions.MoorageError as exc:
+            # Refused for good unless another conductor holds the lease: reconcile must not retry.
+            if not isinstance(exc, LeaseHeld) and not _drop_intent(
+                cluster_uuid, method, self.owner, refused, str(exc)
+            ):
+                LOG.info("Cluster %s is gone; %s dropped", cluster_uuid, action)
+                return
             LOG.warning("Cluster %s: %s refused: %s", cluster_uuid, action, exc)
-            if not isinstance(exc, LeaseHeld):  # refused for good: reconcile must not retry
-                _drop_intent(cluster_uuid, method)
             events.emit(ctx, action, "failure", {"uuid": cluster_uuid, "status_reason": str(exc)})
 
     def cluster_create(self, ctx: RequestContext, cluster_uuid: str) -> None:
@@ -130,7 +142,9 @@ class ConductorManager:
                 groups,
             )
 
-        self._cast(ctx, cluster_uuid, "create", "cluster_create", begin=begin)
+        self._cast(
+            ctx, cluster_uuid, "create", "cluster_create", refused=Status.CREATE_FAILED, begin=begin
+        )
 
     def cluster_delete(self, ctx: RequestContext, cluster_uuid: str) -> None:
         def begin(session: Session, cluster: models.Cluster) -> Plan:
@@ -140,7 +154,18 @@ class ConductorManager:
             def work(driver: Driver, spec: ClusterSpec, progress: Progress) -> None:
                 driver.delete_cluster(spec, progress)
 
-            return Plan("delete", work, _forget, _failed(Status.DELETE_FAILED, groups), groups)
+            def without_driver(spec: ClusterSpec, progress: Progress) -> None:
+                # Nothing can clean up what a provider may hold; the rows go all the same.
+                progress.step("no driver: removing the records only")
+
+            return Plan(
+                "delete",
+                work,
+                _forget,
+                _failed(Status.DELETE_FAILED, groups),
+                groups,
+                without_driver=without_driver,
+            )
 
         # A delete waits for a running operation (e.g. a create) to finish first.
         self._cast(
@@ -148,6 +173,7 @@ class ConductorManager:
             cluster_uuid,
             "delete",
             "cluster_delete",
+            refused=Status.DELETE_FAILED,
             begin=begin,
             wait=CONF.conductor.lease_time * 10,
         )
@@ -423,11 +449,34 @@ def _require_group(group: models.NodeGroup) -> None:
         )
 
 
-def _drop_intent(cluster_uuid: str, method: str) -> None:
+def _drop_intent(
+    cluster_uuid: str, method: str, owner: str, refused: Status | None, reason: str
+) -> bool:
+    """Forget a refused request (and record ``refused`` with the reason); False: no cluster."""
     with transaction() as session:
         cluster = session.scalar(select(models.Cluster).where(models.Cluster.uuid == cluster_uuid))
-        if cluster is not None:
-            clear_intent(cluster, method)
+        if cluster is None:
+            return False
+        clear_intent(cluster, method)
+    if refused is not None:
+        _record_refusal(cluster_uuid, owner, refused, reason)
+    return True
+
+
+def _record_refusal(cluster_uuid: str, owner: str, status: Status, reason: str) -> None:
+    try:
+        lease = Lease(cluster_uuid, owner, CONF.conductor.lease_time).acquire()
+    except LeaseHeld:
+        return  # another conductor took the cluster on meanwhile: its outcome stands
+    try:
+        with transaction() as session:
+            cluster = session.scalar(
+                select(models.Cluster).where(models.Cluster.uuid == cluster_uuid)
+            )
+            if cluster is not None:
+                set_status(session, cluster, status, reason, [])
+    finally:
+        lease.release()
 
 
 def _forget(session: Session, cluster: models.Cluster, result: ClusterResult | None) -> None:

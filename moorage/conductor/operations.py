@@ -32,7 +32,12 @@ from moorage.objects.status import Status
 LOG = logging.getLogger(__name__)
 
 Work = Callable[[Driver, ClusterSpec, Progress], ClusterResult | None]
+DriverlessWork = Callable[[ClusterSpec, Progress], ClusterResult | None]
 Outcome = Callable[[Session, models.Cluster], None]
+
+# What ``driver_for`` raises when nothing installed can run a cluster: its driver's
+# entry point was uninstalled or disabled, or its template row names nothing installed.
+DRIVER_MISSING = (exceptions.ClusterDriverNotSupported, exceptions.ClusterTypeNotSupported)
 
 
 @dataclass
@@ -44,6 +49,8 @@ class Plan:
     on_success: Callable[[Session, models.Cluster, ClusterResult | None], None]
     on_failure: Outcome
     nodegroups: list[str] = field(default_factory=list)
+    # The work when the cluster's driver is missing; None: the operation fails at once.
+    without_driver: DriverlessWork | None = None
 
 
 def load(session: Session, cluster_uuid: str) -> models.Cluster:
@@ -150,13 +157,13 @@ class Runner:
                 plan = begin(session, cluster)
                 _mark_started(cluster, method)
                 spec = specs.cluster_spec(session, cluster)
-                driver = driver_for(session, cluster)
+                work = _bind(session, cluster, plan)
                 data = specs.notification_data(session, cluster)
         except BaseException:
             lease.release()
             raise
         events.emit(ctx, plan.action, "pending", data)
-        job = lambda: self._work(ctx, cluster_uuid, method, plan, driver, spec, lease)  # noqa: E731
+        job = lambda: self._work(ctx, cluster_uuid, method, plan, work, spec, lease)  # noqa: E731
         if background:
             self._submit(job)
         else:
@@ -168,7 +175,7 @@ class Runner:
         cluster_uuid: str,
         method: str,
         plan: Plan,
-        driver: Driver,
+        work: DriverlessWork,
         spec: ClusterSpec,
         lease: Lease,
     ) -> None:
@@ -176,7 +183,7 @@ class Runner:
             error: Exception | None = None
             with metrics.operation(method) as measured:  # in flight; duration by outcome
                 try:
-                    result = plan.work(driver, spec, DbProgress(cluster_uuid))
+                    result = work(spec, DbProgress(cluster_uuid))
                 except Exception as exc:  # every failure must end in a *_FAILED status
                     LOG.warning("Cluster %s: %s failed: %s", cluster_uuid, plan.action, exc)
                     error = exc
@@ -219,6 +226,29 @@ class Runner:
                 if not inspect(cluster).deleted:
                     data = specs.notification_data(session, cluster)
         events.emit(ctx, plan.action, name, data)
+
+
+def _bind(session: Session, cluster: models.Cluster, plan: Plan) -> DriverlessWork:
+    """The plan's work with the cluster's driver.
+
+    Without a driver the operation still runs its course, so the cluster never
+    waits in *_IN_PROGRESS for a driver that will not come: it fails at once with
+    the reason naming the driver, or, for a plan that can do without (a delete),
+    goes on without it.
+    """
+    try:
+        driver = driver_for(session, cluster)
+    except DRIVER_MISSING as exc:
+        LOG.warning("Cluster %s: %s: %s", cluster.uuid, plan.action, exc)
+        if plan.without_driver is not None:
+            return plan.without_driver
+        missing = exc
+
+        def refuse(_spec: ClusterSpec, _progress: Progress) -> None:
+            raise missing
+
+        return refuse
+    return lambda spec, progress: plan.work(driver, spec, progress)
 
 
 def _fail(session: Session, cluster: models.Cluster, plan: Plan, exc: Exception) -> None:
