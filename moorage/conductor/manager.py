@@ -149,7 +149,12 @@ class ConductorManager:
             def work(driver: Driver, spec: ClusterSpec, progress: Progress) -> None:
                 driver.delete_cluster(spec, progress)
 
-            return Plan("delete", work, _forget, _failed(Status.DELETE_FAILED, groups), groups)
+            def without_driver(spec: ClusterSpec, progress: Progress) -> None:
+                # Nothing can clean up what a provider may hold; the rows go all the same.
+                progress.step("no driver: removing the records only")
+
+            failed = _failed(Status.DELETE_FAILED, groups)
+            return Plan("delete", work, _forget, failed, groups, without_driver=without_driver)
 
         return begin
 

@@ -31,7 +31,12 @@ from moorage.objects.status import Status
 LOG = logging.getLogger(__name__)
 
 Work = Callable[[Driver, ClusterSpec, Progress], ClusterResult | None]
+DriverlessWork = Callable[[ClusterSpec, Progress], ClusterResult | None]
 Outcome = Callable[[Session, models.Cluster], None]
+
+# What ``driver_for`` raises when nothing installed can run a cluster: its driver's
+# entry point was uninstalled or disabled, or its template row names nothing installed.
+DRIVER_MISSING = (exceptions.ClusterDriverNotSupported, exceptions.ClusterTypeNotSupported)
 
 
 @dataclass
@@ -43,6 +48,8 @@ class Plan:
     on_success: Callable[[Session, models.Cluster, ClusterResult | None], None]
     on_failure: Outcome
     nodegroups: list[str] = field(default_factory=list)
+    # The work when the cluster's driver is missing; None: the operation fails at once.
+    without_driver: DriverlessWork | None = None
 
 
 # Under the lease: check the cluster, write the *_IN_PROGRESS state and describe the
@@ -144,19 +151,42 @@ def start(ctx: RequestContext, request: Recorded, begin: Begin) -> Callable[[], 
             return None
         requests.set_state(session, request.id, RequestState.RUNNING)
         spec = specs.cluster_spec(session, cluster)
-        driver = driver_for(session, cluster)
+        work = _bind(session, cluster, plan)
         data = specs.notification_data(session, cluster)
     events.emit(ctx, plan.action, "pending", data)
-    return lambda: _work(ctx, request, plan, driver, spec)
+    return lambda: _work(ctx, request, plan, work, spec)
+
+
+def _bind(session: Session, cluster: models.Cluster, plan: Plan) -> DriverlessWork:
+    """The plan's work with the cluster's driver.
+
+    Without a driver the operation still runs its course, so the cluster never
+    waits in *_IN_PROGRESS for a driver that will not come: it fails at once with
+    the reason naming the driver, or, for a plan that can do without (a delete),
+    goes on without it.
+    """
+    try:
+        driver = driver_for(session, cluster)
+    except DRIVER_MISSING as exc:
+        LOG.warning("Cluster %s: %s: %s", cluster.uuid, plan.action, exc)
+        if plan.without_driver is not None:
+            return plan.without_driver
+        missing = exc
+
+        def refuse(_spec: ClusterSpec, _progress: Progress) -> None:
+            raise missing
+
+        return refuse
+    return lambda spec, progress: plan.work(driver, spec, progress)
 
 
 def _work(
-    ctx: RequestContext, request: Recorded, plan: Plan, driver: Driver, spec: ClusterSpec
+    ctx: RequestContext, request: Recorded, plan: Plan, work: DriverlessWork, spec: ClusterSpec
 ) -> None:
     error: Exception | None = None
     with metrics.operation(request.operation) as measured:  # in flight; duration by outcome
         try:
-            result = plan.work(driver, spec, DbProgress(request.cluster_uuid))
+            result = work(spec, DbProgress(request.cluster_uuid))
         except Exception as exc:  # every failure must end in a *_FAILED status
             LOG.warning("Cluster %s: %s failed: %s", request.cluster_uuid, plan.action, exc)
             error = exc

@@ -16,18 +16,20 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from moorage import exceptions
-from moorage.conductor import operations
+from moorage.conductor import operations, specs
 from moorage.conductor.lease import Lease, LeaseHeld
 from moorage.conductor.operations import Begin, Recorded
 from moorage.config import CONF
 from moorage.context import RequestContext
-from moorage.db import requests
+from moorage.db import models, requests
 from moorage.db.session import transaction
 from moorage.notify import events
 from moorage.objects.requests import Operation, RequestState
+from moorage.objects.status import Status
 
 LOG = logging.getLogger(__name__)
 
@@ -157,9 +159,32 @@ class RequestQueue:
                 "Cluster %s: %s refused: %s", request.cluster_uuid, request.operation, reason
             )
             _end(request, RequestState.REFUSED if keep_refused else None, reason)
+            if keep_refused:
+                _show_refusal(request, reason)
             data = {"uuid": request.cluster_uuid, "status_reason": reason}
             events.emit(ctx, _action(request.operation), "failure", data)
             raise
+
+
+# A create or delete the API answered 202/204 for and the conductor refuses for good:
+# the cluster must say so, or it reads as a request still to come.
+_REFUSED_STATUS = {
+    Operation.CLUSTER_CREATE: Status.CREATE_FAILED,
+    Operation.CLUSTER_DELETE: Status.DELETE_FAILED,
+}
+
+
+def _show_refusal(request: Recorded, reason: str) -> None:
+    status = _REFUSED_STATUS.get(Operation(request.operation))
+    if status is None:
+        return
+    with transaction() as session:
+        cluster = session.scalar(
+            select(models.Cluster).where(models.Cluster.uuid == request.cluster_uuid)
+        )
+        if cluster is not None:
+            groups = [g.uuid for g in specs.nodegroups_of(session, cluster.uuid)]
+            operations.set_status(session, cluster, status, reason, groups)
 
 
 def _oldest(cluster_uuid: str) -> Recorded | None:

@@ -84,12 +84,16 @@ def boot_volume_size(labels: Mapping[str, str]) -> int:
         ) from exc
 
 
-def check_root_disks(labels: Mapping[str, str], *flavor_names: str | None) -> None:
-    """Nodes boot from the flavor's disk unless a boot volume is asked for."""
+def check_flavors(labels: Mapping[str, str], *flavor_names: str | None) -> None:
+    """Nodes boot from the flavor's disk unless a boot volume is asked for.
+
+    As in Magnum, without a boot volume every flavor checked must exist and have
+    a root disk, so a null flavor is refused (``Unable to find flavor None.``).
+    """
     if boot_volume_size(labels) != 0:
         return
     for name in flavor_names:
-        if name is not None and catalog.find_flavor(name).disk_gb == 0:
+        if catalog.find_flavor(name).disk_gb == 0:
             raise exceptions.Invalid(
                 "Flavor with zero root volume size is not supported when boot_volume_size is zero."
             )

@@ -63,7 +63,6 @@ def test_null_for_every_optional_field_is_accepted(alice: Api) -> None:
             "network_driver",
             "volume_driver",
             "dns_nameserver",
-            "master_flavor_id",
             "docker_volume_size",
             "http_proxy",
             "https_proxy",
@@ -73,6 +72,32 @@ def test_null_for_every_optional_field_is_accepted(alice: Api) -> None:
         )
     }
     assert _create(alice, **nulls)["network_driver"] == "docker"
+
+
+def test_null_flavor_is_refused_as_magnum_does(alice: Api) -> None:
+    """`openstack coe cluster template create` without --master-flavor sends null: Magnum
+    looks that flavor up for the root-disk rule (boot_volume_size 0) and finds no "None"."""
+    none = "Unable to find flavor None."
+    for key in ("master_flavor_id", "flavor_id"):
+        assert_error(alice.post("/v1/clustertemplates", template_body(**{key: None})), 400, none)
+    assert _count() == 0
+    booted = _create(alice, master_flavor_id=None, labels={"boot_volume_size": "10"})
+    assert booted["master_flavor_id"] is None
+    absent = template_body()
+    del absent["master_flavor_id"]  # a key not sent is not checked
+    response = alice.post("/v1/clustertemplates", absent)
+    assert response.status_code == 201, response.text
+
+
+def test_patch_checks_both_flavors_as_magnum_does(alice: Api) -> None:
+    body = template_body()
+    del body["master_flavor_id"]
+    created = alice.post("/v1/clustertemplates", body).json()
+    op = {"op": "replace", "path": "/docker_volume_size", "value": 5}
+    assert_error(_patch(alice, created["uuid"], op), 400, "Unable to find flavor None.")
+    assert alice.get(f"/v1/clustertemplates/{created['uuid']}").json() == created
+    add = {"op": "add", "path": "/master_flavor_id", "value": "m1.small"}
+    assert _patch(alice, created["uuid"], add, op).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -280,6 +305,23 @@ def test_patch_applies_and_validates(alice: Api) -> None:
             "Network driver type calico is not supported, expecting a docker/flannel/unspecified network driver.",
         ),
         ({"op": "replace", "path": "/flavor_id", "value": "huge"}, "Unable to find flavor huge."),
+        # Every check POST runs: the driver, coe, image, networks and labels too.
+        (
+            {"op": "replace", "path": "/driver", "value": "evil"},
+            "Cluster driver (evil) not supported.",
+        ),
+        (
+            {"op": "replace", "path": "/image_id", "value": "busybox"},
+            "Image busybox could not be found.",
+        ),
+        (
+            {"op": "replace", "path": "/external_network_id", "value": "private"},
+            "Unable to find external network private.",
+        ),
+        (
+            {"op": "add", "path": "/labels/boot_volume_size", "value": "big"},
+            "Label boot_volume_size must be an integer, got big.",
+        ),
         (
             {"op": "replace", "path": "/public", "value": True},
             "Not authorized to set public or hidden flag for cluster template.",

@@ -254,7 +254,7 @@ def test_create_records_the_row_and_the_intent(alice: Api) -> None:
         "min_node_count": 1,
         "max_node_count": 4,
         "flavor_id": "m1.medium",
-        "image_id": "other-image",
+        "image_id": "moorage-node",  # another image of the catalog than the template's
         "is_default": True,
         "uuid": "86f3f4a5-0b71-4a4a-9c6c-0f8a7e2b6c1d",
     }
@@ -269,7 +269,7 @@ def test_create_records_the_row_and_the_intent(alice: Api) -> None:
     (row,) = [g for g in nodegroup_rows(uuid) if g.name == "ng1"]
     assert row.uuid == answer["uuid"]
     assert row.status == "CREATE_IN_PROGRESS" and row.is_default is False
-    assert (row.flavor_id, row.image_id, row.docker_volume_size) == ("m1.medium", "other-image", 3)
+    assert (row.flavor_id, row.image_id, row.docker_volume_size) == ("m1.medium", "moorage-node", 3)
     assert (row.min_node_count, row.max_node_count) == (1, 4)
     assert row.node_labels == {"kubernetes.io/os": "linux", "team": "x"}
     assert row.project_id == "project-a"
@@ -362,6 +362,8 @@ def taint_error(why: str) -> str:
             "Wrong type. Expected '<class 'list'>', got '<class 'str'>'",
         ),
         ({"name": "ng", "flavor_id": "nope"}, 400, "Unable to find flavor nope."),
+        # Any local image would otherwise become a node: the catalog's, as for templates.
+        ({"name": "ng", "image_id": "busybox"}, 400, "Image busybox could not be found."),
         (
             {"name": "ng", "node_count": -1},
             400,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.cli.conftest import TEMPLATE, Cli
+from tests.cli.conftest import FLAVORS, TEMPLATE, Cli
 
 
 def test_create_prints_message_and_fields(cli: Cli) -> None:
@@ -69,7 +69,8 @@ def test_show_by_name_and_json(cli: Cli) -> None:
 
 
 def test_update_named_options_and_labels(cli: Cli) -> None:
-    cli("template", "create", "eps", *TEMPLATE, "--labels", "keep=1,drop=2")
+    # Both flavors: an update checks them as Magnum does ("Unable to find flavor None").
+    cli("template", "create", "eps", *TEMPLATE, *FLAVORS, "--labels", "keep=1,drop=2")
     result = cli(
         "-f", "json", "template", "update", "eps",
         "--name", "eps2", "--flavor", "m1.large", "--label", "new=3", "--no-label", "drop",

@@ -97,7 +97,7 @@ def user(ks: Keystone, server: LiveServer) -> dict[str, KeystoneCoe]:
 def cluster_a(user: dict[str, KeystoneCoe]) -> dict[str, Any]:
     """``ca1`` of project-a, made by a-member from ``ct-a``, settled."""
     member = user["a-member"]
-    member.ok("cluster", "template", "create", "ct-a", *TEMPLATE, "--master-flavor", "m1.tiny")
+    member.ok("cluster", "template", "create", "ct-a", *TEMPLATE)
     created = member.ok("cluster", "create", "ca1", "--cluster-template", "ct-a")
     assert created.stdout.startswith("Request to create cluster "), created.evidence
     settled = member.settled("ca1")
@@ -325,8 +325,7 @@ def test_cluster_update_and_resize(user: dict[str, KeystoneCoe], cluster_a: dict
 def test_cluster_upgrade(user: dict[str, KeystoneCoe], cluster_a: dict[str, Any]) -> None:
     member = user["a-member"]
     target = member.json(
-        "cluster", "template", "create", "ct-a2", *TEMPLATE, "--master-flavor", "m1.tiny",
-        "--flavor", "m1.small",
+        "cluster", "template", "create", "ct-a2", *TEMPLATE, "--flavor", "m1.small",
     )  # fmt: skip
     run = user["a-reader"].fails("cluster", "upgrade", "ca1", "ct-a2")
     assert run.message.startswith("Policy doesn't allow cluster:upgrade to be performed (HTTP 403)")

@@ -47,7 +47,13 @@ pytestmark = pytest.mark.real
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENSTACK = ROOT / ".venv-clients" / "bin" / "openstack"
-TEMPLATE = ("--coe", "swarm-mode", "--image", "fake-image", "--external-network", "public")
+# With a master flavor: without one the client sends "master_flavor_id": null, which
+# Moorage refuses as Magnum does (test_template_create_without_master_flavor_is_refused).
+# A test wanting another master flavor passes --master-flavor again (the last one wins).
+TEMPLATE = (
+    "--coe", "swarm-mode", "--image", "fake-image", "--external-network", "public",
+    "--master-flavor", "m1.tiny",
+)  # fmt: skip
 WAIT_SECONDS = 60
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -247,12 +253,6 @@ def template(coe: Coe) -> Run:
 
 
 @pytest.fixture(scope="module")
-def bare_template(coe: Coe) -> Run:
-    """``ct-bare``: only what the CLI requires (no master flavor)."""
-    return coe.ok("cluster", "template", "create", "ct-bare", *TEMPLATE, "-f", "json")
-
-
-@pytest.fixture(scope="module")
 def cluster(coe: Coe, template: Run) -> tuple[Run, dict[str, Any]]:
     """``c1``: one master, one worker, from ``ct-main``; created and settled."""
     created = coe.ok(
@@ -291,15 +291,18 @@ def test_template_create(coe: Coe, template: Run) -> None:
     assert shown["driver"] == "fake_test_driver"
 
 
-def test_template_create_without_optional_flavor(bare_template: Run) -> None:
-    """Every optional field goes out as null; the server treats null as "not given"."""
-    run = bare_template
-    assert run.stdout.startswith("Request to create cluster template ct-bare accepted\n")
-    shown = run.json()
-    assert shown["master_flavor_id"] == "-"
-    assert shown["flavor_id"] == "m1.medium"  # the client's default
-    assert shown["labels"] == {}
-    assert shown["tags"] == "-"
+def test_template_create_without_master_flavor_is_refused(coe: Coe) -> None:
+    """The client sends "master_flavor_id": null; with [cinder] default_boot_volume_size 0
+    Magnum's root-disk rule looks that flavor up and finds no "None" (api.md 6.4)."""
+    bare = ("--coe", "swarm-mode", "--image", "fake-image", "--external-network", "public")
+    run = coe.fails("cluster", "template", "create", "ct-bare", *bare)
+    assert run.message.startswith("Unable to find flavor None (HTTP 400)")
+    assert run.response_title() == "Unable to find flavor None"
+    booted = coe.json(
+        "cluster", "template", "create", "ct-booted", *bare, "--labels", "boot_volume_size=10"
+    )
+    assert booted["master_flavor_id"] == "-"  # null
+    assert booted["flavor_id"] == "m1.medium"  # the client's default
 
 
 def test_template_create_refused(coe: Coe) -> None:
@@ -387,8 +390,8 @@ def test_template_update(coe: Coe) -> None:
     assert "Nothing to update." in nothing.stderr
 
 
-def test_template_update_refused(coe: Coe, bare_template: Run) -> None:
-    run = coe.fails("cluster", "template", "update", "ct-bare", "--flavor", "huge")
+def test_template_update_refused(coe: Coe, template: Run) -> None:
+    run = coe.fails("cluster", "template", "update", "ct-main", "--flavor", "huge")
     assert run.message.startswith("Unable to find flavor huge (HTTP 400)")
 
 
@@ -445,14 +448,11 @@ def test_cluster_create(cluster: tuple[Run, dict[str, Any]]) -> None:
     assert settled["status"] == "CREATE_COMPLETE", settled
 
 
-def test_cluster_create_refused(coe: Coe, template: Run, bare_template: Run) -> None:
+def test_cluster_create_refused(coe: Coe, template: Run) -> None:
     missing = coe.fails("cluster", "create", "cx", "--cluster-template", "no-such-template")
     assert missing.message.startswith(
         "ClusterTemplate no-such-template could not be found (HTTP 404)"
     )
-    # ct-bare has no master flavor: the root-disk rule looks up flavor "None" (api.md 7.1).
-    no_flavor = coe.fails("cluster", "create", "cx", "--cluster-template", "ct-bare")
-    assert no_flavor.message.startswith("Unable to find flavor None (HTTP 400)")
     keypair = coe.fails(
         "cluster", "create", "cx", "--cluster-template", "ct-main", "--keypair", "k9"
     )
@@ -843,10 +843,10 @@ def test_quotas_list(coe: Coe) -> None:
 
 
 def test_quota_enforced_on_cluster_create(
-    coe: Coe, cluster: tuple[Run, dict[str, Any]], bare_template: Run
+    coe: Coe, cluster: tuple[Run, dict[str, Any]], template: Run
 ) -> None:
     coe.quota("create", "default")
-    refused = coe.fails("cluster", "create", "c2", "--cluster-template", "ct-bare")
+    refused = coe.fails("cluster", "create", "c2", "--cluster-template", "ct-main")
     assert refused.message.startswith(
         "Resource limit exceeded: You have reached the maximum clusters per project, 1 (HTTP 403)"
     )
@@ -869,8 +869,7 @@ def test_quotas_delete(coe: Coe) -> None:
 
 def test_cluster_config_kubernetes(coe: Coe, tmp_path: Path) -> None:
     """A kubeconfig with the cluster CA and an admin client certificate signed by it."""
-    coe.ok("cluster", "template", "create", "ct-k8s", *TEMPLATE[2:], "--coe", "kubernetes",
-           "--master-flavor", "m1.tiny")  # fmt: skip
+    coe.ok("cluster", "template", "create", "ct-k8s", *TEMPLATE[2:], "--coe", "kubernetes")
     coe.ok("cluster", "create", "k8s", "--cluster-template", "ct-k8s")
     cluster = coe.settled("k8s")
     assert cluster["status"] == "CREATE_COMPLETE", cluster
@@ -1006,9 +1005,7 @@ def root(openstack_cli: Path, basic_server: LiveServer) -> Coe:
 
 @pytest.fixture(scope="module")
 def alice_cluster(alice: Coe) -> dict[str, Any]:
-    # Without a master flavor the cluster would be refused (api.md 7.1: the root-disk
-    # rule finds no flavor "None" while [cinder] default_boot_volume_size is 0).
-    alice.ok("cluster", "template", "create", "ct-alice", *TEMPLATE, "--master-flavor", "m1.tiny")
+    alice.ok("cluster", "template", "create", "ct-alice", *TEMPLATE)
     run = alice.ok("cluster", "create", "alice-c1", "--cluster-template", "ct-alice")
     assert run.stdout.startswith("Request to create cluster "), run.evidence
     settled = alice.settled("alice-c1")

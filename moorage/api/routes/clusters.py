@@ -269,14 +269,6 @@ def check_node_count(version: Version, node_count: int) -> None:
         raise exceptions.Invalid(ZERO_NODES)
 
 
-def check_flavors(labels: Mapping[str, str], *flavor_names: str | None) -> None:
-    """Root-disk rule; without a boot volume even a missing (None) flavor is refused."""
-    if template_rules.boot_volume_size(labels) == 0:
-        for name in flavor_names:
-            catalog.find_flavor(name)
-    template_rules.check_root_disks(labels, *flavor_names)
-
-
 def _template_for_create(
     session: Session, ctx: RequestContext, ident: str, missing_is_404: bool
 ) -> models.ClusterTemplate:
@@ -381,7 +373,7 @@ def create_row(
             ("master_lb_enabled", "master_lb_enabled"),
         )
     }
-    check_flavors(labels, inherited["flavor_id"], inherited["master_flavor_id"])
+    template_rules.check_flavors(labels, inherited["flavor_id"], inherited["master_flavor_id"])
     template_rules.check_resources(
         {
             **inherited,

@@ -89,6 +89,7 @@ DEFAULTS: dict[str, Any] = {
     "labels": {},
 }
 COLUMNS = tuple(k for k in SCHEMA if k not in ("links", "created_at", "updated_at"))
+FLAVOR_KEYS = ("flavor_id", "master_flavor_id")
 NOT_REMOVABLE = (
     "image_id",
     "coe",
@@ -171,6 +172,8 @@ def create_from(
     request: Request, ctx: RequestContext, document: Any, flavour: Flavour
 ) -> dict[str, Any]:
     values = parse_body(flavour.argname, document, flavour.schema)
+    # Magnum checks each flavor key present in the body, a null one too.
+    flavors = [values[key] for key in FLAVOR_KEYS if key in values]
     values = {**DEFAULTS, **{k: v for k, v in values.items() if v is not None}}
     _validate_content(values)
     image = template_rules.check_resources(values)
@@ -179,9 +182,7 @@ def create_from(
     values["cluster_distro"] = image.os_distro
     if values["public"] or values["hidden"]:
         _check_publish(ctx, flavour)
-    template_rules.check_root_disks(
-        values["labels"], values.get("flavor_id"), values.get("master_flavor_id")
-    )
+    template_rules.check_flavors(values["labels"], *flavors)
     values.setdefault("name", names.generate(flavour.name_kind))
     # Stored lowercase: lookups by uuid compare lowercase.
     values["uuid"] = str(values.get("uuid", "")).lower() or str(uuidlib.uuid4())
@@ -280,9 +281,8 @@ def patch_from(
         changes = jsonpatch.changed(before, after)
         if {"public", "hidden"} & changes:
             _check_publish(ctx, flavour)
-        template_rules.check_root_disks(
-            row.labels or {}, after.get("flavor_id"), after.get("master_flavor_id")
-        )
+        # Both flavors, as Magnum: a template without one cannot be patched (flavor None).
+        template_rules.check_flavors(after["labels"], *(after[key] for key in FLAVOR_KEYS))
         if changes and _referenced(session, row) and not _allowed_on_referenced(changes, after):
             raise exceptions.TemplateReferenced(ident)
         for key in changes:
@@ -308,6 +308,7 @@ def _revalidate(doc: dict[str, Any], flavour: Flavour) -> dict[str, Any]:
     result["labels"] = result.get("labels") or {}
     _validate_content(result)
     image = template_rules.check_resources(result)
+    result["driver"] = resolve_driver(result, image.driver, image.os_distro)
     result["cluster_distro"] = image.os_distro
     return result
 

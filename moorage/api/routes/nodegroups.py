@@ -33,6 +33,7 @@ from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.query import paginate, scoped
 from moorage.db.session import transaction
+from moorage.objects import catalog, template_rules
 from moorage.objects import labels as labelling
 from moorage.objects import patch as jsonpatch
 from moorage.objects.fields import (
@@ -356,7 +357,9 @@ async def create(
             cluster.labels or {}, values.get("labels"), values["merge_labels"]
         )
         flavor = values.get("flavor_id") or cluster.flavor_id
-        clusters.check_flavors(labels, flavor)
+        template_rules.check_flavors(labels, flavor)
+        if values.get("image_id") is not None:
+            catalog.find_image(values["image_id"])  # any local image would become a node
         group = models.NodeGroup(
             uuid=str(uuidlib.uuid4()),
             name=name,
