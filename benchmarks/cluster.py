@@ -41,9 +41,11 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.api import machine  # noqa: E402
 from moorage.certs.authority import KeyPair, generate_ca, issue_client_cert  # noqa: E402
 from moorage.drivers.base import CaBundle, ClusterSpec  # noqa: E402
-from moorage.drivers.docker import engine, image  # noqa: E402
-from moorage.drivers.docker.labels import CLUSTER  # noqa: E402
-from moorage.drivers.swarm_docker import credentials, layout  # noqa: E402
+from moorage.drivers.nodes import credentials  # noqa: E402
+from moorage.drivers.providers.docker import host as docker_host  # noqa: E402
+from moorage.drivers.providers.docker import image  # noqa: E402
+from moorage.drivers.providers.docker.labels import CLUSTER  # noqa: E402
+from moorage.drivers.swarm_docker import node_config as layout  # noqa: E402
 from moorage.drivers.swarm_docker.driver import SwarmDockerDriver  # noqa: E402
 from tests.real.test_swarm_driver import Steps, make_spec  # noqa: E402
 
@@ -128,7 +130,9 @@ class HandMade:
         used = set(self.nodes.values())
         ip = next(str(h) for h in hosts if int(h.packed[3]) >= 10 and str(h) not in used)
         self.nodes[name] = ip
-        files = credentials.server_files(CaBundle(self.ca.cert_pem, self.ca.key_pem), name, ip)
+        files = credentials.server_files(
+            CaBundle(self.ca.cert_pem, self.ca.key_pem), name, ip, layout.TLS_DIR
+        )
         root = self.pki / name  # the files at their paths in the node, copied in at once
         for path, (data, mode) in files.items():
             target = root / path.lstrip("/")
@@ -253,7 +257,7 @@ class ByDriver:
 
     def node_names(self) -> list[str]:
         assert self.spec is not None
-        host = engine.local()
+        host = docker_host.local()
         try:
             label: dict[str, str | list[str] | bool] = {"label": f"{CLUSTER}={self.spec.uuid}"}
             return sorted(str(c.name) for c in host.containers.list(filters=label))
@@ -370,7 +374,7 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=10, help="seconds before docker stats")
     parser.add_argument("--note", action="append", default=[], help="a line for the report")
     args = parser.parse_args()
-    host = engine.local()
+    host = docker_host.local()
     image.build(client=host)  # cached: nothing happens when the node image exists
     version = host.version()["Version"]
     host.close()

@@ -140,6 +140,13 @@ class ClusterDriverNotSupported(Invalid):
         super().__init__(f"Cluster driver ({driver}) not supported.")
 
 
+class ProviderNotSupported(Invalid):
+    def __init__(self, provider: str, known: list[str]) -> None:
+        super().__init__(
+            f"Provider ({provider}) not supported; the known providers are: {', '.join(known)}."
+        )
+
+
 class TemplateReferenced(Invalid):
     def __init__(self, ident: str) -> None:
         super().__init__(f"ClusterTemplate {ident} is referenced by one or multiple clusters.")

@@ -12,6 +12,9 @@ import pytest
 os.environ.setdefault("MOORAGE_TEST_STATE", tempfile.mkdtemp(prefix="moorage-test-"))
 
 from moorage.config import CONF
+from tests.support import drivers
+
+drivers.install()
 
 CONF([], project="moorage", default_config_files=[])
 

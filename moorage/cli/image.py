@@ -15,7 +15,7 @@ from moorage.cli import options
 from moorage.cli.http import CliError
 from moorage.cli.runtime import Runtime
 
-MODULE = "moorage.drivers.docker.image"
+MODULE = "moorage.drivers.providers.docker.image"
 
 
 def _made(rt: Runtime, what: str, name: str, call: Callable[[Callable[..., str]], str]) -> int:

@@ -22,7 +22,7 @@ from moorage.conductor import specs
 from moorage.context import RequestContext
 from moorage.db import models, requests
 from moorage.db.session import transaction
-from moorage.drivers import registry
+from moorage.drivers import providers, registry
 from moorage.drivers.base import ClusterResult, ClusterSpec, Driver, Progress
 from moorage.notify import events
 from moorage.objects.requests import RequestState
@@ -90,9 +90,11 @@ def load(session: Session, cluster_uuid: str) -> models.Cluster:
 
 def driver_for(session: Session, cluster: models.Cluster) -> Driver:
     template = specs.template_of(session, cluster)
+    provider = providers.name_for(template.labels or {})
     if template.driver:
-        return registry.get_by_name(template.driver)
-    return registry.get(template.server_type or "vm", template.cluster_distro, template.coe or "")
+        return registry.get_by_name(template.driver, provider)
+    coe = template.coe or ""
+    return registry.get(template.server_type or "vm", template.cluster_distro, coe, provider)
 
 
 class DbProgress:

@@ -24,6 +24,8 @@ from typing import ClassVar, Protocol
 
 from moorage import exceptions
 from moorage.config import CONF
+from moorage.drivers import providers
+from moorage.drivers.providers.base import Provider
 from moorage.objects.catalog import Flavor
 
 
@@ -128,13 +130,17 @@ class Progress(Protocol):
 
 
 class Driver(abc.ABC):
-    """Base of every cluster driver, found through the ``moorage.drivers`` entry points."""
+    """Base of every COE driver, found through the ``moorage.drivers`` entry points, and
+    composed with the provider its nodes run on (``docs/drivers.md``)."""
 
     provides: ClassVar[Sequence[Provides]] = ()
     beta: ClassVar[bool] = False
     # The most nodes (of every node group, masters included) one cluster of this driver
     # can have, whatever the operator allows; None: no limit of the driver's own.
     max_nodes: ClassVar[int | None] = None
+
+    def __init__(self, provider: Provider | None = None) -> None:
+        self.provider = provider or providers.get(providers.DEFAULT)
 
     # --- checks the API runs before accepting a request --------------------------
 

@@ -3,6 +3,9 @@
 Selection follows Magnum: by explicit name, or by the (server_type, os, coe)
 tuple a driver declares in ``provides``. Operators add drivers by installing a
 package that declares an entry point; ``[drivers] disabled_drivers`` hides one.
+The driver that runs an operation is that COE driver composed with the
+template's provider (``moorage.drivers.providers``); with a provider whose nodes
+are records only, the composition is a ``RecordsDriver`` keeping the COE's rules.
 """
 
 from __future__ import annotations
@@ -12,26 +15,16 @@ from importlib.metadata import entry_points
 
 from moorage import exceptions
 from moorage.config import CONF
+from moorage.drivers import providers
 from moorage.drivers.base import Driver, Provides
+from moorage.drivers.records import RecordsDriver
 
 GROUP = "moorage.drivers"
 
 _lock = threading.Lock()
-_extra: dict[str, type[Driver]] = {}
-_instances: dict[str, Driver] = {}
-
-
-def register(name: str, driver_cls: type[Driver]) -> None:
-    """Add a driver without an entry point (used by the test suite's own driver)."""
-    with _lock:
-        _extra[name] = driver_cls
-        _instances.pop(name, None)
-
-
-def unregister(name: str) -> None:
-    with _lock:
-        _extra.pop(name, None)
-        _instances.pop(name, None)
+# One driver per COE class and provider; keyed by class so that a reinstalled or
+# replaced entry point gets a fresh instance.
+_instances: dict[tuple[type[Driver], str], Driver] = {}
 
 
 def _classes() -> dict[str, type[Driver]]:
@@ -39,7 +32,6 @@ def _classes() -> dict[str, type[Driver]]:
     for ep in entry_points(group=GROUP):
         if ep.name not in CONF.drivers.disabled_drivers:
             found[ep.name] = ep.load()
-    found.update({k: v for k, v in _extra.items() if k not in CONF.drivers.disabled_drivers})
     return found
 
 
@@ -47,17 +39,18 @@ def names() -> list[str]:
     return sorted(_classes())
 
 
-def get_by_name(name: str) -> Driver:
-    with _lock:
-        if name in _instances:
-            return _instances[name]
+def get_by_name(name: str, provider: str = providers.DEFAULT) -> Driver:
+    """The COE driver ``name`` composed with the named provider."""
     classes = _classes()
     if name not in classes:
         raise exceptions.ClusterDriverNotSupported(name)
-    driver = classes[name]()
+    key = (classes[name], provider)
     with _lock:
-        _instances[name] = driver
-    return driver
+        if key not in _instances:
+            found = providers.get(provider)
+            driver = classes[name](found)
+            _instances[key] = driver if found.runs_nodes else RecordsDriver(driver)
+        return _instances[key]
 
 
 def find_name(server_type: str, os: str | None, coe: str) -> str:
@@ -72,8 +65,8 @@ def find_name(server_type: str, os: str | None, coe: str) -> str:
     return match
 
 
-def get(server_type: str, os: str | None, coe: str) -> Driver:
-    return get_by_name(find_name(server_type, os, coe))
+def get(server_type: str, os: str | None, coe: str, provider: str = providers.DEFAULT) -> Driver:
+    return get_by_name(find_name(server_type, os, coe), provider)
 
 
 def resolve(name: str | None, server_type: str, os: str | None, coe: str) -> str:

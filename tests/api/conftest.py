@@ -16,7 +16,6 @@ from moorage.api.app import create_app
 from moorage.conductor.manager import ConductorManager
 from moorage.config import CONF
 from moorage.db import migrate, session
-from moorage.drivers import registry
 from moorage.rpc import api as rpc_api
 from moorage.rpc.local import LocalTransport
 from tests.support import fake_driver
@@ -35,7 +34,6 @@ USERS = {
 def manager(tmp_path: Path) -> Iterator[ConductorManager]:
     session.configure(f"sqlite:///{tmp_path / 'api.sqlite'}")
     migrate.upgrade(session.engine())
-    registry.register(fake_driver.NAME, fake_driver.FakeDriver)
     fake_driver.FakeDriver.fail_at = {}
     CONF.set_override("images", ["moorage-node:debian", fake_driver.CATALOG_ENTRY], group="catalog")
     conductor = ConductorManager("test-conductor", workers=4)
@@ -48,7 +46,6 @@ def manager(tmp_path: Path) -> Iterator[ConductorManager]:
     transport.shutdown(wait=False)  # drop queued messages: none may reach the next test
     conductor.shutdown()
     rpc_api.set_transport(None)
-    registry.unregister(fake_driver.NAME)
     CONF.clear_override("images", group="catalog")
     CONF.clear_override("auth_strategy")
     for opt in ("auth_file", "projects_file"):

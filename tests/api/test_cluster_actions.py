@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid as uuidlib
 from typing import Any
 
+import pytest
+
 from moorage.db import models
 from moorage.db.session import transaction
-from moorage.drivers import registry
 from moorage.drivers.base import Driver
 from moorage.rpc import api as rpc_api
 from moorage.rpc.local import LocalTransport
@@ -29,6 +30,7 @@ from tests.api.test_clusters import (
     unfinished_requests,
     wait_status,
 )
+from tests.support import fake_driver
 from tests.support.fake_driver import FakeDriver
 
 
@@ -283,7 +285,9 @@ def test_upgrade_errors(alice: Api, bob: Api, as_user: Any) -> None:
     assert recorder.calls == []
 
 
-def test_upgrade_refused_by_status_and_driver(alice: Api, manager: Any) -> None:
+def test_upgrade_refused_by_status_and_driver(
+    alice: Api, manager: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     uuid, _ = recorded_cluster(alice)
     rpc_api.set_transport(LocalTransport(manager, 2))
     drop_requests(uuid)
@@ -298,20 +302,15 @@ def test_upgrade_refused_by_status_and_driver(alice: Api, manager: Any) -> None:
     class NoUpgrade(FakeDriver):
         upgrade_cluster = Driver.upgrade_cluster  # type: ignore[assignment]
 
-    registry.register("no_upgrade", NoUpgrade)
-    try:
-        (template_uuid,) = {cluster_row(uuid).cluster_template_id}
-        set_columns(models.ClusterTemplate, template_uuid, driver="no_upgrade")
-        set_columns(models.Cluster, uuid, status="CREATE_COMPLETE")
-        before = snapshot(LEASE)
-        assert_error(
-            alice.post(upgrade_path(uuid), {"cluster_template": "tpl"}),
-            400,
-            "Upgrading a cluster is not supported by this driver.",
-        )
-        assert snapshot(LEASE) == before
-    finally:
-        registry.unregister("no_upgrade")
+    monkeypatch.setattr(fake_driver, "DRIVER", NoUpgrade)
+    set_columns(models.Cluster, uuid, status="CREATE_COMPLETE")
+    before = snapshot(LEASE)
+    assert_error(
+        alice.post(upgrade_path(uuid), {"cluster_template": "tpl"}),
+        400,
+        "Upgrading a cluster is not supported by this driver.",
+    )
+    assert snapshot(LEASE) == before
 
 
 def test_upgrade_of_a_non_default_nodegroup_keeps_the_cluster_template(alice: Api) -> None:

@@ -75,9 +75,9 @@ def test_image_build_calls_the_driver_builder(
         calls.append({"method": method, "force": force})
         return "moorage-node:latest"
 
-    fake = types.ModuleType("moorage.drivers.docker.image")
+    fake = types.ModuleType("moorage.drivers.providers.docker.image")
     fake.build_node_image = build_node_image  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "moorage.drivers.docker.image", fake)
+    monkeypatch.setitem(sys.modules, "moorage.drivers.providers.docker.image", fake)
     code, out, err = run(capsys, "image", "build", "--method", "debootstrap", "--force")
     assert code == 0
     assert calls == [{"method": "debootstrap", "force": True}]
@@ -88,13 +88,13 @@ def test_image_build_calls_the_driver_builder(
 def test_image_build_without_the_driver_module(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setitem(sys.modules, "moorage.drivers.docker.image", None)
+    monkeypatch.setitem(sys.modules, "moorage.drivers.providers.docker.image", None)
     code, out, err = run(capsys, "image", "build")
     assert code == 1
     assert out == ""
     assert err.startswith(
         "ERROR: the Docker node image builder "
-        "(moorage.drivers.docker.image.build_node_image) is not available"
+        "(moorage.drivers.providers.docker.image.build_node_image) is not available"
     )
 
 
@@ -104,9 +104,9 @@ def test_image_build_failure_is_reported(
     def build_node_image(method: str = "hostbin", force: bool = False) -> str:
         raise RuntimeError("docker engine unreachable")
 
-    fake = types.ModuleType("moorage.drivers.docker.image")
+    fake = types.ModuleType("moorage.drivers.providers.docker.image")
     fake.build_node_image = build_node_image  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "moorage.drivers.docker.image", fake)
+    monkeypatch.setitem(sys.modules, "moorage.drivers.providers.docker.image", fake)
     code, _, err = run(capsys, "image", "build")
     assert code == 1
     assert "ERROR: building the node image failed: docker engine unreachable" in err
@@ -116,9 +116,9 @@ def test_image_workload_defaults_to_the_name_the_readme_uses(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tags: list[str] = []
-    fake = types.ModuleType("moorage.drivers.docker.image")
+    fake = types.ModuleType("moorage.drivers.providers.docker.image")
     fake.build_busybox_image = lambda tag: tags.append(tag) or tag  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "moorage.drivers.docker.image", fake)
+    monkeypatch.setitem(sys.modules, "moorage.drivers.providers.docker.image", fake)
     code, out, _ = run(capsys, "image", "workload")
     assert (code, tags, out) == (0, ["busybox:latest"], "Workload image ready: busybox:latest\n")
 

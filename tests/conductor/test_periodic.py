@@ -16,7 +16,6 @@ from moorage.context import RequestContext
 from moorage.db import migrate, models, requests, session
 from moorage.db.models import utcnow
 from moorage.db.session import transaction
-from moorage.drivers import registry
 from moorage.drivers.base import ClusterResult, ClusterSpec, HealthReport, Progress
 from moorage.objects.requests import Operation, RequestState
 from moorage.objects.status import Status
@@ -44,16 +43,15 @@ class HealingDriver(fake_driver.FakeDriver):
 
 
 @pytest.fixture
-def manager(tmp_path: Path) -> Iterator[ConductorManager]:
+def manager(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ConductorManager]:
     session.configure(f"sqlite:///{tmp_path / 'conductor.sqlite'}")
     migrate.upgrade(session.engine())
-    registry.register(fake_driver.NAME, HealingDriver)
+    monkeypatch.setattr(fake_driver, "DRIVER", HealingDriver)
     HealingDriver.healed = []
     HealingDriver.report = HealthReport("HEALTHY", {"api": "ok"})
     conductor = ConductorManager("conductor-b", workers=2)
     yield conductor
     conductor.shutdown()
-    registry.unregister(fake_driver.NAME)
     session.engine().dispose()
 
 

@@ -21,9 +21,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 def docker_host() -> Iterator[docker.DockerClient]:
     """The local Docker engine, started if needed."""
     subprocess.run(["bash", str(ROOT / "scripts" / "setup-docker.sh")], check=True)
-    from moorage.drivers.docker import engine
+    from moorage.drivers.providers.docker import host
 
-    client = engine.local()
+    client = host.local()
     yield client
     client.close()
 
@@ -31,7 +31,7 @@ def docker_host() -> Iterator[docker.DockerClient]:
 @pytest.fixture(scope="session")
 def node_image(docker_host: docker.DockerClient) -> str:
     """The catalog's ``moorage-node`` image, built once (a few seconds, no network)."""
-    from moorage.drivers.docker import image
+    from moorage.drivers.providers.docker import image
 
     return image.build(client=docker_host)
 
@@ -39,6 +39,6 @@ def node_image(docker_host: docker.DockerClient) -> str:
 @pytest.fixture(scope="session")
 def workload_image(docker_host: docker.DockerClient) -> str:
     """A 2 MB busybox image (sh, httpd) to run as a service on test clusters."""
-    from moorage.drivers.docker import image
+    from moorage.drivers.providers.docker import image
 
     return image.build_busybox_image(client=docker_host)

@@ -22,9 +22,10 @@ import docker
 import pytest
 
 from moorage.certs.authority import KeyPair, generate_ca
+from moorage.drivers import dockerapi
 from moorage.drivers.base import ClusterResult, ClusterSpec
-from moorage.drivers.docker import confinement, engine, image
-from moorage.drivers.docker.labels import CLUSTER
+from moorage.drivers.providers.docker import confinement, image
+from moorage.drivers.providers.docker.labels import CLUSTER
 from moorage.drivers.swarm_docker.driver import SwarmDockerDriver
 from tests.real.test_swarm_driver import Steps, make_spec, tls_client
 
@@ -65,7 +66,7 @@ class Tenant:
                 detach=True,
             )
         except docker.errors.APIError as exc:
-            return Outcome(None, engine.message(exc))
+            return Outcome(None, dockerapi.message(exc))
         try:
             code = int(container.wait(timeout=60)["StatusCode"])
             return Outcome(code, container.logs().decode(errors="replace"))

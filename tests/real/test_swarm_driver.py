@@ -26,6 +26,7 @@ from docker.types import EndpointSpec, IPAMConfig, IPAMPool, ServiceMode
 
 from moorage import exceptions
 from moorage.certs.authority import KeyPair, generate_ca, issue_client_cert
+from moorage.drivers import dockerapi
 from moorage.drivers.base import (
     CaBundle,
     ClusterResult,
@@ -34,10 +35,10 @@ from moorage.drivers.base import (
     NodeGroupSpec,
     TemplateSpec,
 )
-from moorage.drivers.docker import engine, image
-from moorage.drivers.docker.labels import CLUSTER
-from moorage.drivers.docker.node import Node
-from moorage.drivers.swarm_docker import layout, membership
+from moorage.drivers.nodes import layout
+from moorage.drivers.providers.docker import image
+from moorage.drivers.providers.docker.labels import CLUSTER
+from moorage.drivers.providers.docker.node import Node
 from moorage.drivers.swarm_docker.driver import SwarmDockerDriver
 from moorage.exceptions import DriverError
 
@@ -539,7 +540,7 @@ def test_errors_name_the_call_and_never_carry_secrets() -> None:
         raise docker.errors.APIError("join failed", explanation=f"invalid join token {token}")
 
     with pytest.raises(DriverError) as caught:
-        engine.call("join node n0 to the swarm", join, secrets=[token])
+        dockerapi.call("join node n0 to the swarm", join, secrets=[token])
     assert "join node n0 to the swarm" in str(caught.value)
     assert token not in str(caught.value)
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
@@ -569,7 +570,7 @@ def _node(name: str, node_id: str) -> Node:
 def test_nodes_to_remove_by_name_container_id_or_swarm_id_then_highest_index() -> None:
     present = [_node(f"c-1234abcd-w-{i}", f"{i}" * 12 + "cafe") for i in range(1, 6)]
     swarm_ids = {"c-1234abcd-w-4": "swarmnodeid4"}
-    victims = membership.pick_victims(
+    victims = layout.pick_victims(
         "c-1234abcd-w-", present, 1, ["c-1234abcd-w-2", "333333", "swarmnodeid4"], swarm_ids
     )
     assert [v.name for v in victims] == [
@@ -579,4 +580,4 @@ def test_nodes_to_remove_by_name_container_id_or_swarm_id_then_highest_index() -
         "c-1234abcd-w-5",  # then the highest index until one is left
     ]
     with pytest.raises(DriverError, match="not a node of this node group"):
-        membership.pick_victims("c-1234abcd-w-", present, 1, ["nope"], {})
+        layout.pick_victims("c-1234abcd-w-", present, 1, ["nope"], {})

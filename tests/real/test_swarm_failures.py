@@ -27,9 +27,11 @@ import pytest
 
 from moorage.certs.authority import KeyPair, generate_ca
 from moorage.drivers.base import ClusterSpec
-from moorage.drivers.docker import node, ports
-from moorage.drivers.docker.labels import CLUSTER
-from moorage.drivers.swarm_docker import joining, layout, provision
+from moorage.drivers.nodes import layout, provision
+from moorage.drivers.providers.docker import node, ports
+from moorage.drivers.providers.docker import provider as docker_provider
+from moorage.drivers.providers.docker.labels import CLUSTER
+from moorage.drivers.swarm_docker import joining
 from moorage.drivers.swarm_docker.driver import SwarmDockerDriver
 from moorage.drivers.swarm_docker.session import Session
 from moorage.exceptions import DriverError
@@ -153,7 +155,7 @@ class TestHostPortTaken:
                 env.driver.create_cluster(spec, Steps())
             text = str(caught.value)
             assert f"publish the API of node {first_manager(spec)}" in text
-            assert len(grabbed) == provision.PORT_ATTEMPTS
+            assert len(grabbed) == docker_provider.PORT_ATTEMPTS
             assert all(str(port) in text for port in grabbed)
             assert "all taken by other processes" in text
             assert containers(env.host, spec.uuid) == []  # every failed start was removed

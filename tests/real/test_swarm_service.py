@@ -20,7 +20,7 @@ import pytest
 import requests
 from docker.types import EndpointSpec, ServiceMode
 
-from moorage.drivers.docker import engine
+from moorage.drivers import dockerapi
 from tests.support.live import LiveServer, serve
 
 pytestmark = pytest.mark.real
@@ -82,12 +82,12 @@ def moorage(
 
 def tls_client(directory: Path, api_address: str) -> docker.DockerClient:
     """A Docker client with the files ``moorage cluster config`` wrote (as DOCKER_CERT_PATH)."""
-    files = engine.TlsFiles(
+    files = dockerapi.TlsFiles(
         ca=str(directory / "ca.pem"),
         cert=str(directory / "cert.pem"),
         key=str(directory / "key.pem"),
     )
-    return engine.remote(api_address, files, timeout=30)
+    return dockerapi.remote(api_address, files, timeout=30)
 
 
 def cluster_config(moorage: Client, name: str, directory: Path) -> docker.DockerClient:
@@ -204,13 +204,13 @@ def test_the_whole_lifecycle(
         eventually(lambda: moorage.cluster("life")["status"] == "UPDATE_COMPLETE", what="rotation")
         second = cluster_config(moorage, "life", tmp_path / "second")
         assert len(ready_nodes(second)) == 2
-        old_cert = engine.TlsFiles(
+        old_cert = dockerapi.TlsFiles(
             ca=str(tmp_path / "second" / "ca.pem"),  # trusts the new server certificate...
             cert=str(tmp_path / "first" / "cert.pem"),  # ...but shows the old client one
             key=str(tmp_path / "first" / "key.pem"),
         )
         with pytest.raises(requests.exceptions.RequestException):
-            engine.remote(upgraded["api_address"], old_cert, timeout=10).ping()
+            dockerapi.remote(upgraded["api_address"], old_cert, timeout=10).ping()
 
         # a node container killed behind Moorage's back: UNHEALTHY, then healed
         victim = next(

@@ -1,4 +1,4 @@
-"""``moorage-conductor`` (or ``moorage-api``) with the test driver registered.
+"""``moorage-conductor`` (or ``moorage-api``) with the test driver installed.
 
 What distributed tests run. The conductor needs the driver to run operations;
 the API needs it too, because writing a template checks that a driver provides
@@ -18,13 +18,12 @@ import os
 import sys
 
 from moorage.cmd import api, conductor
-from moorage.drivers import registry
-from tests.support import fake_driver
+from tests.support import drivers, fake_driver
 
 DELAY_ENV = "MOORAGE_FAKE_DRIVER_DELAY"
 
 if __name__ == "__main__":
-    registry.register(fake_driver.NAME, fake_driver.FakeDriver)
+    drivers.install()
     if DELAY_ENV in os.environ:
         fake_driver.FakeDriver.delay = float(os.environ[DELAY_ENV])
     args = sys.argv[1:]

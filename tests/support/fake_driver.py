@@ -98,3 +98,8 @@ class FakeDriver(Driver):
 
     def poll_health(self, spec: ClusterSpec) -> HealthReport:
         return HealthReport("HEALTHY", {"api": "ok"})
+
+
+# What the entry point ``fake_test_driver`` names (tests/support/drivers.py); a test
+# that needs the driver to behave otherwise replaces it (monkeypatch).
+DRIVER: type[Driver] = FakeDriver

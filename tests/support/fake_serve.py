@@ -1,4 +1,4 @@
-"""``moorage serve`` with the test driver registered: what subprocess tests run.
+"""``moorage serve`` with the test driver installed: what subprocess tests run.
 
 Usage: python -m tests.support.fake_serve --config-file FILE
 """
@@ -8,9 +8,8 @@ from __future__ import annotations
 import sys
 
 from moorage.cmd.serve import run
-from moorage.drivers import registry
-from tests.support import fake_driver
+from tests.support import drivers
 
 if __name__ == "__main__":
-    registry.register(fake_driver.NAME, fake_driver.FakeDriver)
+    drivers.install()
     run(sys.argv[1:])

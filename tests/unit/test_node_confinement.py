@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from moorage.drivers.docker import confinement
+from moorage.drivers.providers.docker import confinement
 
 
 def errno_of(profile: dict[str, Any]) -> dict[str, int]:

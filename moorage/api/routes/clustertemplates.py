@@ -19,7 +19,7 @@ from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.query import find
 from moorage.db.session import transaction
-from moorage.drivers import registry
+from moorage.drivers import providers, registry
 from moorage.objects import names, template_rules
 from moorage.objects import patch as jsonpatch
 from moorage.objects.fields import (
@@ -145,6 +145,7 @@ def _validate_content(values: dict[str, Any]) -> None:
         values.get("docker_storage_driver"), values.get("docker_volume_size")
     )
     template_rules.check_dns(values.get("dns_nameserver"))
+    providers.check(values.get("labels") or {})
 
 
 def _check_publish(ctx: RequestContext, flavour: Flavour) -> None:

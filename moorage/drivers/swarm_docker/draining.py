@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import docker
 
-from moorage.drivers.docker import engine
+from moorage.drivers import dockerapi
 from moorage.drivers.swarm_docker.session import Session
 from moorage.drivers.swarm_docker.swarm import find_manager, hostname, swarm_nodes
 
@@ -33,9 +33,9 @@ LIVE_TASK_STATES = {
 
 
 def _update(manager: docker.DockerClient, node_id: str, what: str, **changes: str) -> None:
-    current = engine.call(f"inspect swarm node {node_id}", manager.api.inspect_node, node_id)
+    current = dockerapi.call(f"inspect swarm node {node_id}", manager.api.inspect_node, node_id)
     spec = {**current["Spec"], **changes}
-    engine.call(
+    dockerapi.call(
         f"{what} swarm node {node_id}",
         manager.api.update_node,
         node_id,
@@ -50,10 +50,10 @@ def _demote(manager: docker.DockerClient, node_id: str) -> None:
     _update(manager, node_id, "demote", Role="worker")
 
     def demoted() -> bool:
-        entry = engine.call(f"inspect swarm node {node_id}", manager.api.inspect_node, node_id)
+        entry = dockerapi.call(f"inspect swarm node {node_id}", manager.api.inspect_node, node_id)
         return not entry.get("ManagerStatus")
 
-    engine.wait_for(f"wait for swarm node {node_id} to be demoted", demoted, DRAIN_TIMEOUT)
+    dockerapi.wait_for(f"wait for swarm node {node_id} to be demoted", demoted, DRAIN_TIMEOUT)
 
 
 def set_availability(manager: docker.DockerClient, node_id: str, availability: str) -> None:
@@ -81,7 +81,9 @@ def drain(
     ids = {name: str(entry["ID"]) for name, entry in members.items()}
 
     def stopped() -> bool:
-        tasks = engine.call("list tasks", manager.api.tasks, filters={"node": list(ids.values())})
+        tasks = dockerapi.call(
+            "list tasks", manager.api.tasks, filters={"node": list(ids.values())}
+        )
         return not [t for t in tasks if t.get("Status", {}).get("State") in LIVE_TASK_STATES]
 
     if ids:
@@ -110,7 +112,7 @@ def prune_orphans(session: Session, containers: Iterable[str]) -> None:
     duplicates of a replaced node, before nodes of the same name join again."""
     present = set(containers)
     _, manager = find_manager(session)
-    listed = engine.call("list swarm nodes", manager.api.nodes)
+    listed = dockerapi.call("list swarm nodes", manager.api.nodes)
     names = [hostname(e) for e in listed]
     orphans = [
         str(e["ID"])
@@ -126,6 +128,6 @@ def prune_orphans(session: Session, containers: Iterable[str]) -> None:
 
 def _remove_nodes(manager: docker.DockerClient, node_ids: Iterable[str]) -> None:
     for node_id in node_ids:
-        engine.call_unless_gone(
+        dockerapi.call_unless_gone(
             f"remove swarm node {node_id}", manager.api.remove_node, node_id, force=True
         )

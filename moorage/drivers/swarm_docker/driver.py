@@ -1,10 +1,11 @@
-"""Docker Swarm (swarm mode) clusters whose nodes are containers on the local Docker engine.
+"""Docker Swarm (swarm mode) clusters on the nodes of a provider.
 
-Each node is a container running its own Docker engine (``moorage.drivers.docker``);
-the managers' Docker API is served with TLS from the cluster CA and published on
-``127.0.0.1:<port>``, which is the cluster's ``api_address``. The engine is the
-source of truth for which nodes exist (labels), so every operation starts from
-what is really there and can be run again after a failure.
+Each node runs its own Docker engine; the managers' Docker API is served with TLS
+from the cluster CA and published where the provider says users reach it, which
+is the cluster's ``api_address`` (``127.0.0.1:<port>`` with the ``docker``
+provider). The provider is the source of truth for which nodes exist, so every
+operation starts from what is really there and can be run again after a failure.
+Everything here is Swarm's; nodes are made through ``moorage.drivers.nodes``.
 
 Labels honoured: ``node_image_tag`` (run nodes from ``<image>:<tag>``).
 ``docker_volume_size`` is accepted and ignored (a node's /var/lib/docker is a
@@ -17,6 +18,7 @@ import logging
 from collections.abc import Sequence
 
 from moorage import exceptions
+from moorage.drivers import dockerapi
 from moorage.drivers.base import (
     ClusterResult,
     ClusterSpec,
@@ -27,9 +29,8 @@ from moorage.drivers.base import (
     Provides,
     TemplateSpec,
 )
-from moorage.drivers.docker import image as images
-from moorage.drivers.docker import network, node
-from moorage.drivers.swarm_docker import health, layout, membership, provision, result, rolling
+from moorage.drivers.nodes import addresses, layout, provision, result
+from moorage.drivers.swarm_docker import health, membership, rolling, swarm
 from moorage.drivers.swarm_docker.session import Session
 from moorage.exceptions import DriverError
 
@@ -37,17 +38,29 @@ LOG = logging.getLogger(__name__)
 MASTER_SIZES = (1, 3, 5)
 
 
-def _node_names(spec: ClusterSpec, group: NodeGroupSpec) -> set[str]:
-    with Session(spec, need_tls=False) as session:
-        return {n.name for n in session.nodes(group.name)}
+def _result(session: Session) -> ClusterResult:
+    """The node layer's result plus the swarm's version, read from a manager."""
+    outcome = result.collect(session)
+    if outcome.api_address:
+        _, manager = swarm.find_manager(session)
+        version = dockerapi.call("get the node engine's version", manager.version)
+        outcome.coe_version = outcome.container_version = str(version.get("Version", ""))
+    return outcome
 
 
 class SwarmDockerDriver(Driver):
-    """swarm-mode on the ``docker`` provider (templates: server_type vm, os debian)."""
+    """swarm-mode on a provider's nodes (templates: server_type vm, os debian)."""
 
     provides = (Provides("vm", "debian", "swarm-mode"),)
-    # Every node has a fixed address on the cluster's one /24 bridge network.
-    max_nodes = network.NODES_PER_NETWORK
+    # Every node has a fixed address on the cluster's one /24 network.
+    max_nodes = addresses.NODES_PER_NETWORK
+
+    def session(self, spec: ClusterSpec, need_tls: bool = True) -> Session:
+        return Session(spec, need_tls, self.provider)
+
+    def _node_names(self, spec: ClusterSpec, group: NodeGroupSpec) -> set[str]:
+        with self.session(spec, need_tls=False) as session:
+            return {n.name for n in session.nodes(group.name)}
 
     def validate_master_size(self, count: int) -> None:
         if count not in MASTER_SIZES:
@@ -59,7 +72,7 @@ class SwarmDockerDriver(Driver):
     def create_cluster(self, spec: ClusterSpec, progress: Progress) -> ClusterResult:
         for note in layout.ignored_settings(spec):
             LOG.info("cluster %s: ignoring %s", spec.uuid, note)
-        with Session(spec) as session:
+        with self.session(spec) as session:
             progress.step("creating the cluster network")
             provision.cluster_network(session)
             provision.repair(session)
@@ -70,14 +83,14 @@ class SwarmDockerDriver(Driver):
                     progress.step(f"creating {missing} node(s) of {group.name}")
                     provision.add_nodes(session, group, missing)
             membership.join_all(session, progress)
-            return result.collect(session)
+            return _result(session)
 
     def delete_cluster(self, spec: ClusterSpec, progress: Progress) -> None:
-        with Session(spec, need_tls=False) as session:
+        with self.session(spec, need_tls=False) as session:
             progress.step("removing node containers and volumes")
-            node.remove_cluster(session.host, spec.uuid)
+            swarm.parallel(lambda n: self.provider.remove_node(n.name), session.nodes())
             progress.step("removing the cluster network")
-            network.remove_owned(session.host, spec.uuid)
+            self.provider.remove_cluster(spec.uuid)
 
     def resize_nodegroup(
         self,
@@ -89,23 +102,20 @@ class SwarmDockerDriver(Driver):
     ) -> ClusterResult:
         if node_count < 0:
             raise DriverError(f"resize {nodegroup.name}: node_count {node_count} is negative")
-        with Session(spec) as session:
+        with self.session(spec) as session:
             provision.repair(session)
             present = session.nodes(nodegroup.name)
             swarm_ids = membership.swarm_ids_if_needed(session, present, nodes_to_remove)
             prefix = layout.node_prefix(spec, nodegroup)
-            victims = membership.pick_victims(
-                prefix, present, node_count, nodes_to_remove, swarm_ids
-            )
+            victims = layout.pick_victims(prefix, present, node_count, nodes_to_remove, swarm_ids)
             membership.remove(session, victims, progress)
             membership.add(session, nodegroup, node_count - (len(present) - len(victims)), progress)
-            return result.collect(session)
+            return _result(session)
 
     def delete_nodegroup(
         self, spec: ClusterSpec, nodegroup: NodeGroupSpec, progress: Progress
     ) -> ClusterResult:
-        if layout.is_manager(nodegroup):
-            raise DriverError(f"delete node group {nodegroup.name}: the master group cannot go")
+        layout.check_removable(nodegroup)
         return self.resize_nodegroup(spec, nodegroup, 0, (), progress)
 
     def upgrade_cluster(
@@ -116,25 +126,27 @@ class SwarmDockerDriver(Driver):
         nodegroup: NodeGroupSpec,
         progress: Progress,
     ) -> ClusterResult:
-        with Session(spec) as session:
+        with self.session(spec) as session:
             rolling.upgrade(session, template, nodegroup, max_batch_size, progress)
-            return result.collect(session)
+            return _result(session)
 
     def rotate_ca_certificate(self, spec: ClusterSpec, progress: Progress) -> None:
-        with Session(spec) as session:
+        with self.session(spec) as session:
             rolling.rotate_ca(session, progress)
 
     def load_image(self, spec: ClusterSpec, image: str, progress: Progress) -> list[str]:
-        with Session(spec) as session:
-            if not images.exists(session.host, image):
+        with self.session(spec) as session:
+            if not self.provider.image_exists(image):
                 raise exceptions.Invalid(
                     f"Image {image} is not on the conductor's Docker engine; build or load it "
                     "there first (there is no registry to pull from)."
                 )
             running = [n for n in session.nodes() if n.state == "running"]
+            archive = self.provider.image_archive(image) if running else b""
             for target in running:
                 progress.step(f"loading {image} into {target.name}")
-                images.copy_image(session.host, session.client(target), image)
+                load = session.client(target).images.load
+                dockerapi.call(f"load image {image} into node {target.name}", load, archive)
             return [n.name for n in running]
 
     def heal_cluster(
@@ -150,15 +162,16 @@ class SwarmDockerDriver(Driver):
         }
         outcome = ClusterResult()
         for group in sorted(spec.nodegroups, key=lambda g: not layout.is_manager(g)):
-            victims = [] if layout.is_manager(group) else sorted(down & _node_names(spec, group))
+            victims = (
+                [] if layout.is_manager(group) else sorted(down & self._node_names(spec, group))
+            )
             progress.step(f"healing {group.name}")
             outcome = self.resize_nodegroup(spec, group, group.node_count, victims, progress)
         return outcome
 
     def poll_health(self, spec: ClusterSpec) -> HealthReport | None:
         try:
-            session = Session(spec)
+            with self.session(spec) as session:
+                return health.report(session)
         except DriverError as exc:
             return health.unknown(exc)
-        with session:
-            return health.report(session)

@@ -1,17 +1,17 @@
 """Cluster health as Magnum reports it: ``api`` plus ``<node>.Ready`` per node.
 
-Health is judged from both sides: the host engine says which node containers
-exist and run (containers removed behind the driver's back show up here), and a
-manager with quorum says which swarm nodes are Ready. The cluster is HEALTHY
-only when the API answers, every expected container runs, and every node is Ready.
+Health is judged from both sides: the provider says which nodes exist and run
+(nodes removed behind the driver's back show up here), and a manager with quorum
+says which swarm nodes are Ready. The cluster is HEALTHY only when the API
+answers, every expected node runs, and every node is Ready.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from moorage.drivers import dockerapi
 from moorage.drivers.base import HealthReport
-from moorage.drivers.docker import engine
 from moorage.drivers.swarm_docker import swarm
 from moorage.drivers.swarm_docker.session import Session
 from moorage.exceptions import DriverError
@@ -61,5 +61,5 @@ def report(session: Session) -> HealthReport:
 
 
 def unknown(exc: Exception) -> HealthReport:
-    """The host engine itself did not answer: nothing can be said about the cluster."""
-    return HealthReport("UNKNOWN", {"api": engine.message(exc)})
+    """The provider itself did not answer: nothing can be said about the cluster."""
+    return HealthReport("UNKNOWN", {"api": dockerapi.message(exc)})

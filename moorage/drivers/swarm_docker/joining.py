@@ -3,7 +3,7 @@
 Convergent, so an operation interrupted half way can simply be run again: the
 swarm is initialised only when no manager is in one, and only nodes whose engine
 is not in the swarm yet join. Join tokens are read from a manager when needed,
-handed straight to the joining engine and passed to ``engine.call`` as secrets,
+handed straight to the joining engine and passed to ``dockerapi.call`` as secrets,
 so they never reach a log, an error or a result.
 """
 
@@ -13,9 +13,10 @@ from collections.abc import Mapping
 
 import docker
 
-from moorage.drivers.docker import engine, node
-from moorage.drivers.docker.node import Node
-from moorage.drivers.swarm_docker import layout
+from moorage.drivers import dockerapi
+from moorage.drivers.nodes import layout
+from moorage.drivers.providers.base import Node
+from moorage.drivers.swarm_docker.node_config import SWARM_PORT
 from moorage.drivers.swarm_docker.session import Session
 from moorage.drivers.swarm_docker.swarm import find_manager, local_state, parallel
 from moorage.exceptions import DriverError
@@ -23,7 +24,7 @@ from moorage.exceptions import DriverError
 
 def _tokens(manager: docker.DockerClient) -> Mapping[str, str]:
     swarm = manager.swarm
-    engine.call("read the swarm's join tokens", swarm.reload)
+    dockerapi.call("read the swarm's join tokens", swarm.reload)
     return dict(swarm.attrs.get("JoinTokens") or {})
 
 
@@ -31,13 +32,13 @@ def _join(session: Session, target: Node, manager: Node, token: str) -> None:
     """Join one node; when its engine is down the error says so at once (a call to a
     stopped node's address only ends with the client's timeout)."""
     what = f"join node {target.name} to the swarm at {manager.ip}"
-    down = node.down_reason(session.host, target.name)
+    down = session.provider.down_reason(target.name)
     if down:
         raise DriverError(f"{what}: {down}")
     try:
         _join_engine(session, target, manager, token, what)
     except DriverError as exc:
-        down = node.down_reason(session.host, target.name)
+        down = session.provider.down_reason(target.name)
         if down:
             raise DriverError(f"{exc} ({down})") from None
         raise
@@ -46,14 +47,16 @@ def _join(session: Session, target: Node, manager: Node, token: str) -> None:
 def _join_engine(session: Session, target: Node, manager: Node, token: str, what: str) -> None:
     client = session.client(target)
     if local_state(session, target) == "error":
-        engine.call(f"leave a failed swarm on node {target.name}", client.swarm.leave, force=True)
-    engine.call(
+        dockerapi.call(
+            f"leave a failed swarm on node {target.name}", client.swarm.leave, force=True
+        )
+    dockerapi.call(
         what,
         client.swarm.join,
-        remote_addrs=[f"{manager.ip}:{layout.SWARM_PORT}"],
+        remote_addrs=[f"{manager.ip}:{SWARM_PORT}"],
         join_token=token,
         advertise_addr=target.ip,
-        listen_addr=f"{target.ip}:{layout.SWARM_PORT}",
+        listen_addr=f"{target.ip}:{SWARM_PORT}",
         secrets=[token],
     )
 
@@ -73,11 +76,11 @@ def converge(session: Session) -> list[Node]:
     managers = [n for n in nodes if n.role == layout.MASTER_ROLE]
     if managers and not any(states[m.name] == "active" for m in managers):
         first = managers[0]
-        engine.call(
+        dockerapi.call(
             f"swarm init on node {first.name}",
             session.client(first).swarm.init,
             advertise_addr=first.ip,
-            listen_addr=f"{first.ip}:{layout.SWARM_PORT}",
+            listen_addr=f"{first.ip}:{SWARM_PORT}",
         )
         states[first.name] = "active"
     pending = [n for n in nodes if states[n.name] not in ("active", "pending")]

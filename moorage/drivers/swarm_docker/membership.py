@@ -9,19 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from moorage.drivers.base import NodeGroupSpec, Progress
-from moorage.drivers.docker import node
-from moorage.drivers.docker.node import Node
-from moorage.drivers.swarm_docker import draining, joining, layout, provision, swarm
+from moorage.drivers.nodes import layout, provision
+from moorage.drivers.providers.base import Node
+from moorage.drivers.swarm_docker import draining, joining, swarm
 from moorage.drivers.swarm_docker.session import Session
 from moorage.exceptions import DriverError
-
-
-def _matches(candidate: Node, ident: str, swarm_ids: dict[str, str]) -> bool:
-    return (
-        ident == candidate.name
-        or (len(ident) >= 6 and candidate.id.startswith(ident))
-        or swarm_ids.get(candidate.name) == ident
-    )
 
 
 def swarm_ids_if_needed(
@@ -29,36 +21,10 @@ def swarm_ids_if_needed(
 ) -> dict[str, str]:
     """Swarm node ids by name, asked of a manager only when some of ``nodes_to_remove``
     is neither a container name nor a container id."""
-    if all(any(_matches(n, ident, {}) for n in present) for ident in nodes_to_remove):
+    if all(any(layout.matches(n, ident, {}) for n in present) for ident in nodes_to_remove):
         return {}
     _, manager = swarm.find_manager(session)
     return {name: str(e["ID"]) for name, e in swarm.swarm_nodes(manager).items()}
-
-
-def pick_victims(
-    prefix: str,
-    present: list[Node],
-    node_count: int,
-    nodes_to_remove: Sequence[str],
-    swarm_ids: dict[str, str],
-) -> list[Node]:
-    """The named nodes (by container name, container id or swarm node id), then the
-    highest-numbered ones until the group is down to ``node_count``."""
-    victims: list[Node] = []
-    for ident in nodes_to_remove:
-        found = [n for n in present if _matches(n, ident, swarm_ids)]
-        if not found:
-            names = ", ".join(n.name for n in present) or "none"
-            raise DriverError(
-                f"remove node {ident}: not a node of this node group (nodes: {names})"
-            )
-        victims.extend(n for n in found if n not in victims)
-    keep = [n for n in present if n not in victims]
-    keep.sort(key=lambda n: (layout.node_index(prefix, n.name) or 0, n.name))
-    extra = len(keep) - node_count
-    if extra > 0:
-        victims.extend(keep[-extra:])
-    return victims
 
 
 def remove(session: Session, victims: list[Node], progress: Progress) -> None:
@@ -76,7 +42,7 @@ def remove(session: Session, victims: list[Node], progress: Progress) -> None:
         ids = {}
     progress.step(f"removing {', '.join(names)}")
     for victim in victims:
-        node.remove(session.host, victim.name)
+        session.provider.remove_node(victim.name)
     draining.forget(session, ids.values(), exclude=names)
 
 

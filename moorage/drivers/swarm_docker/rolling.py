@@ -9,9 +9,11 @@ and rejoins by itself; it is drained before and made active again after.
 from __future__ import annotations
 
 from moorage.drivers.base import NodeGroupSpec, Progress, TemplateSpec
-from moorage.drivers.docker import image, node
-from moorage.drivers.docker.node import Node
-from moorage.drivers.swarm_docker import credentials, draining, joining, layout, provision, swarm
+from moorage.drivers.dockerapi import reference
+from moorage.drivers.nodes import credentials, layout, provision
+from moorage.drivers.providers.base import Node
+from moorage.drivers.swarm_docker import draining, joining, swarm
+from moorage.drivers.swarm_docker.node_config import DEFAULT_IMAGE, TLS_DIR
 from moorage.drivers.swarm_docker.session import Session
 from moorage.exceptions import DriverError
 
@@ -37,10 +39,10 @@ def upgrade(
     """Replace the group's containers with the new template's image, batch by batch
     (managers one at a time, whatever ``max_batch_size`` says, to keep the quorum)."""
     labels = {**template.labels, **session.spec.labels, **nodegroup.labels}
-    target = layout.image_ref(template, None, labels)
+    target = layout.image_ref(template, None, labels, DEFAULT_IMAGE)
     progress.step(f"checking node image {target}")
     provision.check_image(session, target)
-    todo = [n for n in session.nodes(nodegroup.name) if image.reference(n.image) != target]
+    todo = [n for n in session.nodes(nodegroup.name) if reference(n.image) != target]
     todo = swarm.leader_last(session, todo)
     size = 1 if layout.is_manager(nodegroup) else max_batch_size
     for batch in _batches(todo, size):
@@ -74,12 +76,13 @@ def rotate_ca(session: Session, progress: Progress) -> None:
     nodes = session.nodes()
     progress.step("writing server certificates from the new CA")
     for n in nodes:
-        node.put_files(session.host, n.name, credentials.server_files(spec.ca, n.name, n.ip))
+        files = credentials.server_files(spec.ca, n.name, n.ip, TLS_DIR)
+        session.provider.put_files(n.name, files)
     managers = [n for n in nodes if n.role == layout.MASTER_ROLE]
     workers = [n for n in nodes if n.role != layout.MASTER_ROLE]
     for n in swarm.leader_last(session, managers) + workers:
         progress.step(f"restarting {n.name} with its new certificate")
-        node.restart(session.host, n.name)
+        session.provider.restart_node(n.name)
         swarm.wait_engines(session, [n])
         swarm.wait_ready(session, [n.name], managers_reachable=True)
     _wait_all_ready(session)

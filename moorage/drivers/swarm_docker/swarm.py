@@ -13,9 +13,9 @@ from typing import Any
 
 import docker
 
-from moorage.drivers.docker import engine
-from moorage.drivers.docker.node import Node
-from moorage.drivers.swarm_docker import layout
+from moorage.drivers import dockerapi
+from moorage.drivers.nodes import layout
+from moorage.drivers.providers.base import Node
 from moorage.drivers.swarm_docker.session import Session
 from moorage.exceptions import DriverError
 
@@ -37,7 +37,7 @@ def wait_engines(session: Session, nodes: Iterable[Node], timeout: float = ENGIN
 
     def wait(target: Node) -> None:
         client = session.client(target, PROBE_TIMEOUT)
-        engine.wait_for(
+        dockerapi.wait_for(
             f"wait for the engine of node {target.name}", client.ping, timeout, PING_INTERVAL
         )
 
@@ -45,7 +45,7 @@ def wait_engines(session: Session, nodes: Iterable[Node], timeout: float = ENGIN
 
 
 def local_state(session: Session, target: Node) -> str:
-    info = engine.call(f"docker info on node {target.name}", session.client(target).info)
+    info = dockerapi.call(f"docker info on node {target.name}", session.client(target).info)
     return str((info.get("Swarm") or {}).get("LocalNodeState", ""))
 
 
@@ -61,8 +61,8 @@ def find_manager(session: Session, exclude: Iterable[str] = ()) -> tuple[Node, d
             continue
         try:
             session.client(candidate, PROBE_TIMEOUT).swarm.reload()
-        except engine.ENGINE_ERRORS as exc:
-            errors.append(f"{candidate.name}: {engine.message(exc)}")
+        except dockerapi.ENGINE_ERRORS as exc:
+            errors.append(f"{candidate.name}: {dockerapi.message(exc)}")
             continue
         return candidate, session.client(candidate)
     detail = "; ".join(errors) or "the cluster has no manager node"
@@ -72,7 +72,7 @@ def find_manager(session: Session, exclude: Iterable[str] = ()) -> tuple[Node, d
 def swarm_nodes(manager: docker.DockerClient) -> dict[str, dict[str, Any]]:
     """Swarm nodes by hostname (= node container name). A node that was replaced can
     briefly be listed twice; the entry that is Ready wins."""
-    listed = engine.call("list swarm nodes", manager.api.nodes)
+    listed = dockerapi.call("list swarm nodes", manager.api.nodes)
     found: dict[str, dict[str, Any]] = {}
     for entry in listed:
         name = hostname(entry)
@@ -110,7 +110,7 @@ def wait_ready(
             return False
         return all(name in found and ready(found[name]) for name in wanted)
 
-    engine.wait_for(f"wait for nodes {', '.join(sorted(wanted))} to be Ready", check, timeout)
+    dockerapi.wait_for(f"wait for nodes {', '.join(sorted(wanted))} to be Ready", check, timeout)
 
 
 def leader_last(session: Session, nodes: list[Node]) -> list[Node]:

@@ -1,25 +1,24 @@
-"""Names, roles and settings of a swarm cluster's nodes, derived from the cluster spec.
+"""Names, roles and settings of a cluster's nodes, derived from the cluster spec.
 
-Pure functions only: what a node is called, which role a node group plays in the
-swarm, which image and limits its containers get, and which labels are honoured.
-Node names are stable (``<cluster>-<uuid8>-<nodegroup>-<index>``) and double as the
-container name, the node's hostname and the swarm node's hostname, which is how a
-swarm node and its container are matched.
+Pure functions only: what a node is called, which node group is the masters',
+which image its nodes run, and which labels are honoured. Node names are stable
+(``<cluster>-<uuid8>-<nodegroup>-<index>``) and double as the provider's node
+name, the node's hostname and the COE's name for the node, which is how a COE
+node and its provider node are matched.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from moorage.drivers.base import ClusterSpec, NodeGroupSpec, TemplateSpec
-from moorage.drivers.docker import image
+from moorage.drivers.dockerapi import reference
+from moorage.drivers.providers.base import Node
+from moorage.exceptions import DriverError
 
 MASTER_ROLE = "master"
-API_PORT = 2375  # Magnum's swarm-mode drivers put the Docker API (with TLS) on 2375
-SWARM_PORT = 2377
-DEFAULT_IMAGE = "moorage-node"
-# Labels read by this driver. Any other label is left alone.
+# Labels read by the node layer. Any other label is left to the COE driver.
 IMAGE_TAG_LABEL = "node_image_tag"  # run nodes from <image>:<tag>
 
 
@@ -50,6 +49,42 @@ def new_names(prefix: str, existing: Iterable[str], count: int) -> list[str]:
     return names
 
 
+def matches(candidate: Node, ident: str, coe_ids: dict[str, str]) -> bool:
+    """Whether ``ident`` names the node: its name, a prefix of its provider id (6
+    characters at least) or its id in the COE."""
+    return (
+        ident == candidate.name
+        or (len(ident) >= 6 and candidate.id.startswith(ident))
+        or coe_ids.get(candidate.name) == ident
+    )
+
+
+def pick_victims(
+    prefix: str,
+    present: list[Node],
+    node_count: int,
+    nodes_to_remove: Sequence[str],
+    coe_ids: dict[str, str],
+) -> list[Node]:
+    """The named nodes (by name, provider id or COE node id), then the
+    highest-numbered ones until the group is down to ``node_count``."""
+    victims: list[Node] = []
+    for ident in nodes_to_remove:
+        found = [n for n in present if matches(n, ident, coe_ids)]
+        if not found:
+            names = ", ".join(n.name for n in present) or "none"
+            raise DriverError(
+                f"remove node {ident}: not a node of this node group (nodes: {names})"
+            )
+        victims.extend(n for n in found if n not in victims)
+    keep = [n for n in present if n not in victims]
+    keep.sort(key=lambda n: (node_index(prefix, n.name) or 0, n.name))
+    extra = len(keep) - node_count
+    if extra > 0:
+        victims.extend(keep[-extra:])
+    return victims
+
+
 def ignored_settings(spec: ClusterSpec) -> list[str]:
     """Settings this provider accepts but cannot apply, for a note in the log: a node's
     /var/lib/docker is a named volume on the host's file system, which has no size of
@@ -67,6 +102,12 @@ def is_manager(nodegroup: NodeGroupSpec) -> bool:
     return nodegroup.role == MASTER_ROLE
 
 
+def check_removable(nodegroup: NodeGroupSpec) -> None:
+    """A cluster without its masters is no cluster: their group is never deleted."""
+    if is_manager(nodegroup):
+        raise DriverError(f"delete node group {nodegroup.name}: the master group cannot go")
+
+
 def labels(spec: ClusterSpec, nodegroup: NodeGroupSpec | None = None) -> dict[str, str]:
     """Effective labels: template, then cluster, then node group (the most specific wins)."""
     merged = {**spec.template.labels, **spec.labels}
@@ -76,11 +117,14 @@ def labels(spec: ClusterSpec, nodegroup: NodeGroupSpec | None = None) -> dict[st
 
 
 def image_ref(
-    template: TemplateSpec, nodegroup: NodeGroupSpec | None, extra_labels: dict[str, str]
+    template: TemplateSpec,
+    nodegroup: NodeGroupSpec | None,
+    extra_labels: dict[str, str],
+    default: str,
 ) -> str:
-    """The image a node group's containers run: the group's image, else the template's,
-    with the ``node_image_tag`` label as the tag when given."""
-    name = (nodegroup.image_id if nodegroup else None) or template.image_id or DEFAULT_IMAGE
+    """The image a node group's nodes run: the group's image, else the template's, else
+    the COE's ``default``, with the ``node_image_tag`` label as the tag when given."""
+    name = (nodegroup.image_id if nodegroup else None) or template.image_id or default
     tag = extra_labels.get(IMAGE_TAG_LABEL)
     if tag:
         name = name.split("@")[0]
@@ -88,7 +132,7 @@ def image_ref(
         if ":" in last:
             name = name[: name.rfind(":")]
         return f"{name}:{tag}"
-    return image.reference(name)
+    return reference(name)
 
 
 def network_name(spec: ClusterSpec) -> str:
@@ -97,33 +141,3 @@ def network_name(spec: ClusterSpec) -> str:
 
 def fixed_network(spec: ClusterSpec) -> str | None:
     return spec.fixed_network or spec.template.fixed_network
-
-
-# There is no registry: the swarm agent must use the images loaded into the nodes and
-# never try to pull (with the node's DNS pointed at nothing, a pull fails anyway;
-# this makes it not even try).
-NODE_ENVIRONMENT = {"DOCKER_SERVICE_PREFER_OFFLINE_IMAGE": "1"}
-
-
-def dockerd_args(tls: bool, template: TemplateSpec) -> list[str]:
-    """The node engine's arguments: the API on TCP (TLS unless the template disables it),
-    no outside DNS for containers, a short shutdown so restarts stay quick."""
-    args = [
-        "--host=unix:///var/run/docker.sock",
-        f"--host=tcp://0.0.0.0:{API_PORT}",
-        "--dns=127.0.0.1",
-        "--shutdown-timeout=5",
-    ]
-    if tls:
-        args += [
-            "--tlsverify",
-            "--tlscacert=/etc/docker/tls/ca.pem",
-            "--tlscert=/etc/docker/tls/server-cert.pem",
-            "--tlskey=/etc/docker/tls/server-key.pem",
-        ]
-    else:
-        args.append("--tls=false")  # without it dockerd delays its start by 15 s
-    for registry in (template.insecure_registry or "").split(","):
-        if registry.strip():
-            args.append(f"--insecure-registry={registry.strip()}")
-    return args

@@ -16,7 +16,9 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from moorage.drivers.docker import debootstrap, engine, rootfs
+from moorage.drivers import dockerapi
+from moorage.drivers.dockerapi import reference
+from moorage.drivers.providers.docker import debootstrap, host, rootfs
 from moorage.exceptions import DriverError
 
 NODE_IMAGE = "moorage-node:latest"
@@ -33,19 +35,13 @@ _NODE_CHANGES = [
 ]
 
 
-def reference(name: str) -> str:
-    """``name`` with ``:latest`` when it has no tag (catalog names carry none)."""
-    last = name.rsplit("/", 1)[-1]
-    return name if ":" in last or "@" in last else f"{name}:latest"
-
-
 def exists(client: docker.DockerClient, ref: str) -> bool:
     try:
         client.images.get(reference(ref))
     except docker.errors.ImageNotFound:
         return False
     except docker.errors.APIError as exc:
-        raise DriverError(f"inspect image {ref}: {engine.message(exc)}") from exc
+        raise DriverError(f"inspect image {ref}: {dockerapi.message(exc)}") from exc
     return True
 
 
@@ -58,7 +54,7 @@ def _import(client: docker.DockerClient, root: Path, tag: str, changes: list[str
             capture_output=True,
         )
         repo, _, version = reference(tag).rpartition(":")
-        engine.call(
+        dockerapi.call(
             f"import image {tag}",
             client.api.import_image_from_file,
             tar.name,
@@ -66,7 +62,7 @@ def _import(client: docker.DockerClient, root: Path, tag: str, changes: list[str
             tag=version,
             changes=changes,
         )
-    image = engine.call(f"inspect image {tag}", client.images.get, reference(tag))
+    image = dockerapi.call(f"inspect image {tag}", client.images.get, reference(tag))
     return str(image.id)
 
 
@@ -91,7 +87,7 @@ def build(
         raise DriverError(
             f"build the node image: unknown method {method!r} (use {sorted(METHODS)})"
         )
-    client = client or engine.local()
+    client = client or host.local()
     if force or not exists(client, tag):
         changes = [*_NODE_CHANGES, f"LABEL moorage.node-image.method={method}"]
         _build(client, tag, METHODS[method], changes)
@@ -104,20 +100,25 @@ def build_node_image(method: str = "hostbin", force: bool = False) -> str:
 
 
 def node_image_exists(tag: str = NODE_IMAGE) -> bool:
-    return exists(engine.local(), tag)
+    return exists(host.local(), tag)
 
 
 def build_busybox_image(tag: str = BUSYBOX_IMAGE, client: docker.DockerClient | None = None) -> str:
     """A 2 MB busybox image (sh, httpd, nc) for workloads on clusters with no registry."""
-    client = client or engine.local()
+    client = client or host.local()
     if not exists(client, tag):
         _build(client, tag, rootfs.busybox_root, ['CMD ["sh"]'])
     return reference(tag)
 
 
+def archive(client: docker.DockerClient, ref: str) -> bytes:
+    """The image as a ``docker save`` archive."""
+    ref = reference(ref)
+    image = dockerapi.call(f"inspect image {ref}", client.images.get, ref)
+    return b"".join(dockerapi.call(f"save image {ref}", image.save, named=True))
+
+
 def copy_image(source: docker.DockerClient, target: docker.DockerClient, ref: str) -> None:
     """Load an image of one engine into another (a node has no registry to pull from)."""
-    ref = reference(ref)
-    image = engine.call(f"inspect image {ref}", source.images.get, ref)
-    blob = b"".join(engine.call(f"save image {ref}", image.save, named=True))
-    engine.call(f"load image {ref} into node", target.images.load, blob)
+    blob = archive(source, ref)
+    dockerapi.call(f"load image {reference(ref)} into node", target.images.load, blob)

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import io
 import tarfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 import docker
@@ -25,8 +24,10 @@ import docker.errors
 from docker.models.containers import Container
 from docker.types import NetworkingConfig
 
-from moorage.drivers.docker import confinement, engine
-from moorage.drivers.docker.labels import CLUSTER, HOST_PORT, NODE, NODEGROUP, ROLE
+from moorage.drivers import dockerapi
+from moorage.drivers.providers.base import Files, Node, NodeSpec
+from moorage.drivers.providers.docker import confinement
+from moorage.drivers.providers.docker.labels import CLUSTER, HOST_PORT, NODE, NODEGROUP, ROLE
 from moorage.exceptions import DriverError
 
 # A node's inner engine stops its containers within --shutdown-timeout (the COE
@@ -49,45 +50,11 @@ class PortTaken(DriverError):
         self.port = port
 
 
-@dataclass
-class NodeSpec:
-    """Everything needed to (re)create one node container."""
-
-    name: str
-    image: str
-    network: str
-    ip: str
-    cluster: str
-    nodegroup: str
-    role: str
-    command: Sequence[str]
-    files: Mapping[str, tuple[bytes, int]] = field(default_factory=dict)  # path -> (data, mode)
-    environment: Mapping[str, str] = field(default_factory=dict)
-    cpus: float | None = None
-    memory_mb: int | None = None
-    api_port: int | None = None  # the node's API port inside, published when host_port is set
-    host_port: int | None = None
-
-
-@dataclass(frozen=True)
-class Node:
-    """A node container as the engine reports it."""
-
-    name: str
-    id: str
-    ip: str
-    nodegroup: str
-    role: str
-    state: str  # running, exited, created, restarting, ...
-    image: str
-    host_port: int | None
-
-
 def volume_name(node_name: str) -> str:
     return f"{node_name}-var"
 
 
-def _tar(files: Mapping[str, tuple[bytes, int]]) -> bytes:
+def _tar(files: Files) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         for path, (data, mode) in files.items():
@@ -97,11 +64,9 @@ def _tar(files: Mapping[str, tuple[bytes, int]]) -> bytes:
     return buf.getvalue()
 
 
-def put_files(
-    client: docker.DockerClient, name: str, files: Mapping[str, tuple[bytes, int]]
-) -> None:
+def put_files(client: docker.DockerClient, name: str, files: Files) -> None:
     """Write files into a node container (created or running), e.g. its TLS certificates."""
-    engine.call(f"copy files into {name}", client.api.put_archive, name, "/", _tar(files))
+    dockerapi.call(f"copy files into {name}", client.api.put_archive, name, "/", _tar(files))
 
 
 def create(client: docker.DockerClient, spec: NodeSpec, start: bool = True) -> str:
@@ -111,16 +76,16 @@ def create(client: docker.DockerClient, spec: NodeSpec, start: bool = True) -> s
     try:
         client.volumes.get(volume)
     except docker.errors.NotFound:
-        engine.call(
+        dockerapi.call(
             f"create volume {volume}",
             client.volumes.create,
             name=volume,
             labels={**labels, NODE: spec.name},
         )
     except docker.errors.APIError as exc:
-        raise DriverError(f"inspect volume {volume}: {engine.message(exc)}") from exc
+        raise DriverError(f"inspect volume {volume}: {dockerapi.message(exc)}") from exc
     ports: dict[int | str, Any] | None = None
-    if spec.host_port is not None and spec.api_port is not None:
+    if spec.publish and spec.host_port is not None and spec.api_port is not None:
         ports = {spec.api_port: ("127.0.0.1", spec.host_port)}
         labels[HOST_PORT] = str(spec.host_port)
     api = client.api
@@ -141,7 +106,7 @@ def create(client: docker.DockerClient, spec: NodeSpec, start: bool = True) -> s
     host_config["ReadonlyPaths"] = []
     networking = NetworkingConfig()  # the SDK's stubs type the endpoint map wrongly
     networking["EndpointsConfig"] = {spec.network: api.create_endpoint_config(ipv4_address=spec.ip)}
-    created = engine.call(
+    created = dockerapi.call(
         f"create node container {spec.name} from image {spec.image}",
         api.create_container,
         spec.image,
@@ -161,7 +126,7 @@ def create(client: docker.DockerClient, spec: NodeSpec, start: bool = True) -> s
         put_files(client, spec.name, spec.files)
     if start:
         try:
-            engine.call(f"start node container {spec.name}", api.start, created["Id"])
+            dockerapi.call(f"start node container {spec.name}", api.start, created["Id"])
         except DriverError as exc:
             if spec.host_port is not None and any(s in str(exc) for s in _PORT_IN_USE):
                 raise PortTaken(spec.name, spec.host_port, str(exc)) from exc
@@ -202,7 +167,7 @@ def find(client: docker.DockerClient, cluster: str, nodegroup: str | None = None
     label = [f"{CLUSTER}={cluster}"]
     if nodegroup is not None:
         label.append(f"{NODEGROUP}={nodegroup}")
-    containers = engine.call(
+    containers = dockerapi.call(
         f"list node containers of cluster {cluster}",
         client.containers.list,
         all=True,
@@ -214,7 +179,7 @@ def find(client: docker.DockerClient, cluster: str, nodegroup: str | None = None
 
 def remove(client: docker.DockerClient, name: str, keep_volume: bool = False) -> None:
     """Remove a node container (gone already is fine) and, unless kept, its volume."""
-    engine.call_unless_gone(
+    dockerapi.call_unless_gone(
         f"remove node container {name}", client.api.remove_container, name, force=True, v=True
     )
     if not keep_volume:
@@ -222,7 +187,9 @@ def remove(client: docker.DockerClient, name: str, keep_volume: bool = False) ->
 
 
 def remove_volume(client: docker.DockerClient, volume: str) -> None:
-    engine.call_unless_gone(f"remove volume {volume}", client.api.remove_volume, volume, force=True)
+    dockerapi.call_unless_gone(
+        f"remove volume {volume}", client.api.remove_volume, volume, force=True
+    )
 
 
 def remove_cluster(client: docker.DockerClient, cluster: str) -> None:
@@ -230,7 +197,7 @@ def remove_cluster(client: docker.DockerClient, cluster: str) -> None:
     names = [n.name for n in find(client, cluster)]
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda name: remove(client, name), names))
-    volumes = engine.call(
+    volumes = dockerapi.call(
         f"list volumes of cluster {cluster}",
         client.api.volumes,
         filters={"label": f"{CLUSTER}={cluster}"},
@@ -246,7 +213,7 @@ def down_reason(client: docker.DockerClient, name: str) -> str | None:
         attrs = client.api.inspect_container(name)
     except docker.errors.NotFound:
         return f"node container {name} is gone"
-    except engine.ENGINE_ERRORS:
+    except dockerapi.ENGINE_ERRORS:
         return None
     state = attrs.get("State") or {}
     if state.get("Running"):
@@ -258,14 +225,8 @@ def down_reason(client: docker.DockerClient, name: str) -> str | None:
 
 
 def start(client: docker.DockerClient, name: str) -> None:
-    engine.call(f"start node container {name}", client.api.start, name)
+    dockerapi.call(f"start node container {name}", client.api.start, name)
 
 
 def restart(client: docker.DockerClient, name: str) -> None:
-    engine.call(f"restart node container {name}", client.api.restart, name, timeout=STOP_TIMEOUT)
-
-
-def engine_version(client: docker.DockerClient) -> str:
-    """The Docker engine version of a node (its ``coe_version``)."""
-    version = engine.call("get the node engine's version", client.version)
-    return str(version.get("Version", ""))
+    dockerapi.call(f"restart node container {name}", client.api.restart, name, timeout=STOP_TIMEOUT)

@@ -14,9 +14,8 @@ import tempfile
 
 from moorage.certs.authority import KeyPair, issue_client_cert, issue_server_cert
 from moorage.drivers.base import CaBundle
-from moorage.drivers.docker.engine import TlsFiles
+from moorage.drivers.dockerapi import TlsFiles
 
-TLS_DIR = "/etc/docker/tls"
 CLIENT_CN = "moorage-conductor"
 
 
@@ -24,16 +23,17 @@ def keypair(ca: CaBundle) -> KeyPair:
     return KeyPair(cert_pem=ca.cert_pem, key_pem=ca.key_pem)
 
 
-def server_files(ca: CaBundle, name: str, ip: str) -> dict[str, tuple[bytes, int]]:
-    """The files a node's dockerd reads with ``--tlsverify``; the SANs cover the node's
-    address (other nodes, the conductor) and 127.0.0.1 (the host-published port)."""
+def server_files(ca: CaBundle, name: str, ip: str, tls_dir: str) -> dict[str, tuple[bytes, int]]:
+    """A node's server certificate, key and the CA, as files in ``tls_dir`` (where the
+    COE's API server reads them); the SANs cover the node's address (other nodes, the
+    conductor) and 127.0.0.1 (the host-published port)."""
     cert = issue_server_cert(
         keypair(ca), name, ips=[ip, "127.0.0.1"], dns_names=[name, "localhost"]
     )
     return {
-        f"{TLS_DIR}/ca.pem": (ca.cert_pem.encode(), 0o644),
-        f"{TLS_DIR}/server-cert.pem": (cert.cert_pem.encode(), 0o644),
-        f"{TLS_DIR}/server-key.pem": (cert.key_pem.encode(), 0o600),
+        f"{tls_dir}/ca.pem": (ca.cert_pem.encode(), 0o644),
+        f"{tls_dir}/server-cert.pem": (cert.cert_pem.encode(), 0o644),
+        f"{tls_dir}/server-key.pem": (cert.key_pem.encode(), 0o600),
     }
 
 

@@ -18,7 +18,7 @@ from importlib import resources
 
 import docker
 
-from moorage.drivers.docker import engine
+from moorage.drivers import dockerapi
 
 # Docker 20.10's "ALL" covers capabilities up to AUDIT_READ; newer ones (BPF,
 # PERFMON, CHECKPOINT_RESTORE) are then never granted and it refuses their names.
@@ -56,6 +56,6 @@ def seccomp_profile(cgroup_version: str) -> str:
 
 def security_options(client: docker.DockerClient) -> list[str]:
     """``security_opt`` of a node container on this host engine."""
-    info = engine.call("read the host engine's cgroup version", client.info)
+    info = dockerapi.call("read the host engine's cgroup version", client.info)
     profile = seccomp_profile(str(info.get("CgroupVersion", "1")))
     return [f"seccomp={profile}", "apparmor=unconfined"]

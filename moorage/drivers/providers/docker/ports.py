@@ -23,8 +23,8 @@ from collections.abc import Iterator
 import docker
 
 from moorage import config
-from moorage.drivers.docker import engine
-from moorage.drivers.docker.labels import HOST_PORT
+from moorage.drivers import dockerapi
+from moorage.drivers.providers.docker.labels import HOST_PORT
 from moorage.exceptions import DriverError
 
 # Below Linux's default ephemeral range (32768-60999), so the kernel never hands
@@ -35,7 +35,7 @@ _thread_lock = threading.Lock()
 
 
 def _labelled_ports(client: docker.DockerClient) -> set[int]:
-    containers = engine.call(
+    containers = dockerapi.call(
         "list containers with host ports",
         client.containers.list,
         all=True,

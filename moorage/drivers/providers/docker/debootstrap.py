@@ -10,7 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
-from moorage.drivers.docker.rootfs import install_entrypoint, run
+from moorage.drivers.providers.docker.rootfs import install_entrypoint, run
 from moorage.exceptions import DriverError
 
 PACKAGES = "docker.io,tini,iproute2,ca-certificates,iptables,procps"

@@ -13,7 +13,6 @@ next one.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from pathlib import Path
 
 import docker
@@ -21,24 +20,13 @@ import docker.errors
 from docker.models.networks import Network as EngineNetwork
 from docker.types import IPAMConfig, IPAMPool
 
-from moorage.drivers.docker import engine
-from moorage.drivers.docker.labels import CLUSTER
+from moorage.drivers import dockerapi
+from moorage.drivers.providers.base import Network
+from moorage.drivers.providers.docker.labels import CLUSTER
 from moorage.exceptions import DriverError
 
 # 192.168.128.0/24 .. 192.168.254.0/24: 127 clusters per host.
 SUBNET_POOL = [f"192.168.{n}.0/24" for n in range(128, 255)]
-# .1 is the gateway, .2-.9 are kept for infrastructure (a registry, say): nodes from .10.
-FIRST_NODE_OFFSET = 10
-# Nodes one cluster network of the pool holds: .10 up to the last before broadcast.
-NODES_PER_NETWORK = ipaddress.ip_network(SUBNET_POOL[0]).num_addresses - FIRST_NODE_OFFSET - 1
-
-
-@dataclass(frozen=True)
-class Network:
-    name: str
-    subnet: str
-    gateway: str
-    owned: bool  # created for the cluster (and so removed with it)
 
 
 def _describe(net: EngineNetwork, owned: bool) -> Network:
@@ -55,7 +43,7 @@ def _describe(net: EngineNetwork, owned: bool) -> Network:
 
 
 def _existing_subnets(client: docker.DockerClient) -> set[str]:
-    nets = engine.call("list networks", client.networks.list)
+    nets = dockerapi.call("list networks", client.networks.list)
     found: set[str] = set()
     for net in nets:
         for cfg in (net.attrs.get("IPAM") or {}).get("Config") or []:
@@ -98,7 +86,7 @@ def ensure(
     """The cluster's network: ``existing`` when given (never created nor removed by
     us), else the network ``name`` (created with a free subnet when missing)."""
     if existing:
-        net = engine.call(f"inspect network {existing}", client.networks.get, existing)
+        net = dockerapi.call(f"inspect network {existing}", client.networks.get, existing)
         return _describe(net, owned=False)
     try:
         return _describe(client.networks.get(name), owned=True)
@@ -115,30 +103,20 @@ def ensure(
                 name, driver="bridge", ipam=ipam, labels={CLUSTER: cluster_uuid}
             )
         except docker.errors.APIError as exc:
-            if "overlap" in engine.message(exc).lower():
+            if "overlap" in dockerapi.message(exc).lower():
                 continue  # taken meanwhile by another cluster: next candidate
-            raise DriverError(f"create network {name} ({subnet}): {engine.message(exc)}") from exc
-        return _describe(engine.call(f"inspect network {name}", client.networks.get, net.id), True)
+            raise DriverError(
+                f"create network {name} ({subnet}): {dockerapi.message(exc)}"
+            ) from exc
+        return _describe(
+            dockerapi.call(f"inspect network {name}", client.networks.get, net.id), True
+        )
     raise DriverError(f"create network {name}: no free /24 left in 192.168.128-254.0/24")
-
-
-def free_addresses(net: Network, used: set[str], count: int) -> list[str]:
-    """``count`` addresses of ``net`` from .10 up that are not in ``used``."""
-    subnet = ipaddress.ip_network(net.subnet)
-    first = int(subnet.network_address) + FIRST_NODE_OFFSET
-    found: list[str] = []
-    for host in subnet.hosts():
-        if int(host) < first or str(host) in used or str(host) == net.gateway:
-            continue
-        found.append(str(host))
-        if len(found) == count:
-            return found
-    raise DriverError(f"network {net.name} ({net.subnet}) has no {count} free addresses left")
 
 
 def attached_addresses(client: docker.DockerClient, name: str) -> set[str]:
     """Addresses in use on the network by running containers (ours and anyone else's)."""
-    net = engine.call(f"inspect network {name}", client.networks.get, name)
+    net = dockerapi.call(f"inspect network {name}", client.networks.get, name)
     used = set()
     for endpoint in (net.attrs.get("Containers") or {}).values():
         addr = endpoint.get("IPv4Address", "")
@@ -150,10 +128,10 @@ def attached_addresses(client: docker.DockerClient, name: str) -> set[str]:
 def remove_owned(client: docker.DockerClient, cluster_uuid: str) -> None:
     """Remove the networks created for the cluster (found by label; a fixed_network
     has no label of ours and stays)."""
-    nets = engine.call(
+    nets = dockerapi.call(
         "list cluster networks",
         client.networks.list,
         filters={"label": f"{CLUSTER}={cluster_uuid}"},
     )
     for net in nets:
-        engine.call_unless_gone(f"remove network {net.name}", net.remove)
+        dockerapi.call_unless_gone(f"remove network {net.name}", net.remove)

@@ -1,6 +1,10 @@
-"""Clients for Docker engines, and the one place their errors become ``DriverError``.
+"""Clients of Docker's API, and the one place their errors become ``DriverError``.
 
-Every call the drivers make to an engine goes through :func:`call`, so that a
+Two kinds of engine speak it: the host engine the ``docker`` provider runs nodes
+on, and the engines inside swarm nodes, which are the Swarm COE's own API. Both
+use these helpers; only the provider ever opens the host engine.
+
+Every call made to an engine goes through :func:`call`, so that a
 failure always names the call that failed and the engine's own message, which
 is what an operator reads in ``status_reason``. Secrets that went into a call
 (swarm join tokens) are scrubbed from that text and the original exception is
@@ -53,6 +57,12 @@ def message(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def reference(name: str) -> str:
+    """``name`` with ``:latest`` when it has no tag (catalog names carry none)."""
+    last = name.rsplit("/", 1)[-1]
+    return name if ":" in last or "@" in last else f"{name}:latest"
+
+
 def scrub(text: str, secrets: Iterable[str]) -> str:
     for secret in secrets:
         if secret:
@@ -83,19 +93,6 @@ def call_unless_gone(what: str, fn: Callable[..., object], *args: object, **kwar
         pass
     except ENGINE_ERRORS as exc:
         raise DriverError(f"{what}: {message(exc)}") from exc
-
-
-def local() -> docker.DockerClient:
-    """The host's engine (``DOCKER_HOST`` or the default socket)."""
-    try:
-        client = docker.from_env(timeout=120)
-        client.ping()
-    except ENGINE_ERRORS as exc:
-        raise DriverError(
-            f"connect to the local Docker engine: {message(exc)} "
-            "(is dockerd running? scripts/setup-docker.sh starts it)"
-        ) from exc
-    return client
 
 
 def remote(base_url: str, tls: TlsFiles | None, timeout: float = 60) -> docker.DockerClient:
