@@ -14,7 +14,6 @@ import pytest
 from moorage.config import CONF
 from moorage.db import models, requests
 from moorage.db.session import transaction
-from moorage.drivers import registry
 from tests.api.conftest import Api, wait_for
 from tests.api.test_clusters import (
     db_count,
@@ -70,13 +69,14 @@ def test_create_fails_at_once_naming_the_driver_and_delete_removes_it(
 
 def test_driver_uninstalled_after_create_still_deletes(alice: Api) -> None:
     cluster = running_cluster(alice)
-    registry.unregister(fake_driver.NAME)  # as if its package were uninstalled
+    # As if its package were uninstalled: the registry no longer finds it.
+    CONF.set_override("disabled_drivers", [fake_driver.NAME], group="drivers")
     try:
         calls = len(FakeDriver.calls)
         _deleted(alice, cluster["uuid"])
         assert FakeDriver.calls[calls:] == []  # nothing could clean up the provider's side
     finally:
-        registry.register(fake_driver.NAME, FakeDriver)
+        CONF.clear_override("disabled_drivers", group="drivers")
 
 
 def test_a_driver_that_exists_cleans_up_before_the_rows_go(alice: Api) -> None:

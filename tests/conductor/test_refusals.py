@@ -16,11 +16,9 @@ from moorage.conductor.manager import ConductorManager
 from moorage.context import RequestContext
 from moorage.db import migrate, models, requests, session
 from moorage.db.session import transaction
-from moorage.drivers import registry
 from moorage.objects.requests import Operation
 from moorage.objects.status import Status
 from tests.conductor.test_periodic import _row, _states
-from tests.support import fake_driver
 from tests.support.factories import make_cluster
 
 CTX = RequestContext(user_id="alice", project_id="p", roles=("member",))
@@ -30,11 +28,9 @@ CTX = RequestContext(user_id="alice", project_id="p", roles=("member",))
 def manager(tmp_path: Path) -> Iterator[ConductorManager]:
     session.configure(f"sqlite:///{tmp_path / 'conductor.sqlite'}")
     migrate.upgrade(session.engine())
-    registry.register(fake_driver.NAME, fake_driver.FakeDriver)
     conductor = ConductorManager("conductor-r", workers=1)
     yield conductor
     conductor.shutdown()
-    registry.unregister(fake_driver.NAME)
     session.engine().dispose()
 
 
