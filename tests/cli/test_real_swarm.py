@@ -79,9 +79,9 @@ def _resize_naming_a_worker_as_the_readme_does(url: list[str], env: str) -> None
     assert "Nodes to remove not found in nodegroup default-worker" in refused.stderr
     assert f"Its nodes: {before[1]} " in refused.stderr
     command = (
-        f"{MOORAGE} {' '.join(url)} cluster resize real-c 1 --nodes-to-remove "
-        "\"$(docker node ls --filter role=worker --format '{{.Hostname}}' | tail -n 1)\" "
-        "--wait --poll-interval 0.5"
+        f"{MOORAGE} {' '.join(url)} cluster resize real-c 1 --poll-interval 0.5 --wait "
+        "--nodes-to-remove "
+        "\"$(docker node ls --filter role=worker --format '{{.Hostname}}' | tail -n 1)\""
     )
     resized = subprocess.run(
         ["bash", "-c", env + command], capture_output=True, text=True, timeout=300
