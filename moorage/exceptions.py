@@ -169,5 +169,16 @@ class TooManyNodes(Invalid):
         )
 
 
+class UnknownNodes(Invalid):
+    """``nodes_to_remove`` names nodes the node group does not have (or several at once)."""
+
+    def __init__(self, nodegroup: str, unknown: list[str], nodes: list[str]) -> None:
+        super().__init__(
+            f"Nodes to remove not found in nodegroup {nodegroup}: {', '.join(unknown)}. "
+            f"Its nodes: {', '.join(nodes) or 'none'} (name a node by its name, its id "
+            "or an unambiguous id prefix of 6 or more characters, or its address)."
+        )
+
+
 class DriverError(MoorageError):
     """A driver step failed; the text says which command and why, for the operator."""

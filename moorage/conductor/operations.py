@@ -119,6 +119,8 @@ def apply_result(session: Session, cluster: models.Cluster, result: ClusterResul
     for group in specs.nodegroups_of(session, cluster.uuid):
         if group.name in result.node_addresses:
             group.node_addresses = list(result.node_addresses[group.name])
+        if group.name in result.nodes:
+            group.nodes = [node.to_json() for node in result.nodes[group.name]]
         if result.stack_id:
             group.stack_id = result.stack_id
 

@@ -138,6 +138,9 @@ class NodeGroup(TimestampMixin, Base):
     flavor_id: Mapped[str | None] = _str()
     image_id: Mapped[str | None] = _str()
     node_addresses: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The nodes as the driver last reported them (``moorage.objects.nodes.NodeRecord``
+    # as JSON); NULL: never reported (a cluster from before migration 0004).
+    nodes: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     node_count: Mapped[int] = mapped_column(Integer, default=1)
     role: Mapped[str | None] = _str()
     max_node_count: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -27,6 +27,7 @@ from moorage.config import CONF
 from moorage.drivers import providers
 from moorage.drivers.providers.base import Provider
 from moorage.objects.catalog import Flavor
+from moorage.objects.nodes import NodeRecord
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,9 @@ class ClusterResult:
     coe_version: str | None = None
     container_version: str | None = None
     node_addresses: dict[str, list[str]] = field(default_factory=dict)
+    # Each node group's nodes, by group name (what ``nodes_to_remove`` may name); a
+    # group left out is not reported, and its recorded nodes stay as they were.
+    nodes: dict[str, list[NodeRecord]] = field(default_factory=dict)
 
 
 @dataclass

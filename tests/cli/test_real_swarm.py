@@ -55,19 +55,45 @@ def test_swarm_cluster_reached_with_the_docker_cli(real_server: LiveServer, tmp_
         config = moorage(*url, "cluster", "config", "real-c", "--dir", str(tmp_path))
         assert config.returncode == 0, config.stderr
         assert config.stdout.startswith("export DOCKER_HOST=tcp://")
-        info = subprocess.run(
-            [
-                "bash",
-                "-c",
-                config.stdout + "docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.Nodes}}'",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
+        info = _bash(
+            config.stdout + "docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.Nodes}}'"
         )
-        assert info.returncode == 0, info.stderr
-        assert info.stdout.split() == ["active", "2"]
+        assert info.split() == ["active", "2"]
+        _resize_naming_a_worker_as_the_readme_does(url, config.stdout)
     finally:
         deleted = moorage(*url, "cluster", "delete", "real-c", "--wait", "--poll-interval", "0.5")
     assert deleted.returncode == 0, deleted.stderr
     assert deleted.stderr.splitlines()[-1] == "cluster real-c: deleted"
+
+
+def _resize_naming_a_worker_as_the_readme_does(url: list[str], env: str) -> None:
+    """README, "A cluster in four commands": the node to remove is named by its swarm
+    hostname; a name the cluster does not have is refused, naming the nodes it has."""
+    nodes = "docker node ls --filter role=worker --format '{{.ID}} {{.Hostname}}'"
+    before = _bash(env + nodes).split()
+    refused = moorage(
+        *url, "cluster", "resize", "real-c", "1",
+        "--nodes-to-remove", "demo-1a2b3c4d-default-worker-0",
+    )  # fmt: skip
+    assert refused.returncode != 0
+    assert "Nodes to remove not found in nodegroup default-worker" in refused.stderr
+    assert f"Its nodes: {before[1]} " in refused.stderr
+    command = (
+        f"{MOORAGE} {' '.join(url)} cluster resize real-c 1 --poll-interval 0.5 --wait "
+        "--nodes-to-remove "
+        "\"$(docker node ls --filter role=worker --format '{{.Hostname}}' | tail -n 1)\""
+    )
+    resized = subprocess.run(
+        ["bash", "-c", env + command], capture_output=True, text=True, timeout=300
+    )
+    assert resized.returncode == 0, resized.stderr
+    assert resized.stderr.splitlines()[-1] == "cluster real-c: UPDATE_COMPLETE"
+    after = _bash(env + nodes).split()
+    # the one worker went and a new one took its place (and its name: the lowest free)
+    assert len(after) == 2 and after[0] != before[0]
+
+
+def _bash(script: str) -> str:
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import JSON, Engine, column, select, table
+from sqlalchemy import JSON, Connection, Engine, column, select, table
 
 from moorage.db import migrate, models, session
 from moorage.db.session import transaction
@@ -29,6 +30,40 @@ _nodegroup = table(
     column("is_default"),
     *(column(name, JSON) for name in ("labels", "node_addresses", "node_labels", "node_taints")),
 )
+
+
+def insert_cluster(conn: Connection, uuid: str, status: str, **values: Any) -> None:
+    """A cluster row as an old schema holds it (no ORM: the models are the newest)."""
+    conn.execute(
+        _cluster.insert().values(
+            uuid=uuid,
+            status=status,
+            labels={},
+            health_status_reason={},
+            floating_ip_enabled=True,
+            master_lb_enabled=False,
+            **values,
+        )
+    )
+
+
+def insert_nodegroup(
+    conn: Connection, cluster: str, node_addresses: list[str] | None = None
+) -> None:
+    conn.execute(
+        _nodegroup.insert().values(
+            uuid="ng",
+            name="default-worker",
+            cluster_id=cluster,
+            labels={},
+            node_addresses=node_addresses or [],
+            node_count=1,
+            min_node_count=0,
+            is_default=True,
+            node_labels={},
+            node_taints=[],
+        )
+    )
 
 
 def _downgrade(engine: Engine, revision: str) -> None:
@@ -55,31 +90,8 @@ def test_a_recorded_request_is_carried_into_the_queue_and_back(
             }
             with engine.begin() as conn:
                 for uuid, operation in (("c-1", resize), ("c-2", {})):
-                    conn.execute(
-                        _cluster.insert().values(
-                            uuid=uuid,
-                            status="UPDATE_IN_PROGRESS",
-                            labels={},
-                            health_status_reason={},
-                            floating_ip_enabled=True,
-                            master_lb_enabled=False,
-                            operation=operation,
-                        )
-                    )
-                conn.execute(
-                    _nodegroup.insert().values(
-                        uuid="ng",
-                        name="default-worker",
-                        cluster_id="c-1",
-                        labels={},
-                        node_addresses=[],
-                        node_count=1,
-                        min_node_count=0,
-                        is_default=True,
-                        node_labels={},
-                        node_taints=[],
-                    )
-                )
+                    insert_cluster(conn, uuid, "UPDATE_IN_PROGRESS", operation=operation)
+                insert_nodegroup(conn, "c-1")
             migrate.upgrade(engine)
             with transaction() as s:
                 # the cluster table is not rebuilt: nothing cascades to its node groups

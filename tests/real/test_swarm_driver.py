@@ -236,6 +236,15 @@ class TestLifecycle:
         assert len(result.node_addresses["default-worker"]) == 2
         assert result.coe_version == docker_host.version()["Version"]  # node image = host binaries
         assert result.container_version == result.coe_version
+        # each node by its name (= its swarm hostname), container id and swarm node id
+        swarm_ids = {n.attrs["Description"]["Hostname"]: n.id for n in cluster.client.nodes.list()}
+        recorded = {r.name: r.ids for records in result.nodes.values() for r in records}
+        assert recorded == {
+            name: (docker_host.containers.get(name).id, swarm_id)
+            for name, swarm_id in swarm_ids.items()
+        }
+        for group, records in result.nodes.items():
+            assert [r.address for r in records] == result.node_addresses[group]
 
     def test_tls_client_sees_ready_swarm(self, cluster: Cluster) -> None:
         assert len(ready_hostnames(cluster.client)) == 3

@@ -7,6 +7,8 @@ time, and can be told to fail at a named step. It never runs outside the tests.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import threading
 import time
 from collections.abc import Sequence
@@ -22,6 +24,7 @@ from moorage.drivers.base import (
     Provides,
     TemplateSpec,
 )
+from moorage.objects.nodes import NodeRecord
 
 NAME = "fake_test_driver"
 IMAGE = "fake-image"
@@ -44,16 +47,24 @@ class FakeDriver(Driver):
         if reason is not None:
             raise exceptions.DriverError(f"{name}: {reason}")
 
-    def _result(self, spec: ClusterSpec) -> ClusterResult:
+    def _result(
+        self, spec: ClusterSpec, removed: dict[str, Sequence[str]] | None = None
+    ) -> ClusterResult:
+        """``removed``: the nodes to remove, by node group name."""
+        removed = removed or {}
+        nodes = {
+            g.name: _nodes(spec, i, g, removed.get(g.name, ()))
+            for i, g in enumerate(spec.nodegroups)
+        }
         return ClusterResult(
             api_address=f"tcp://127.0.0.1:{20000 + hash(spec.uuid) % 10000}",
             stack_id=f"fake-{spec.uuid[:8]}",
             coe_version="fake-1.0",
             container_version="fake-1.0",
             node_addresses={
-                g.name: [f"10.0.{i}.{n + 2}" for n in range(g.node_count)]
-                for i, g in enumerate(spec.nodegroups)
+                name: [n.address or "" for n in group] for name, group in nodes.items()
             },
+            nodes=nodes,
         )
 
     def create_cluster(self, spec: ClusterSpec, progress: Progress) -> ClusterResult:
@@ -74,7 +85,7 @@ class FakeDriver(Driver):
     ) -> ClusterResult:
         self._step(progress, spec, f"resize {nodegroup.name}")
         nodegroup.node_count = node_count
-        return self._result(spec)
+        return self._result(spec, {nodegroup.name: nodes_to_remove})
 
     def upgrade_cluster(
         self,
@@ -98,6 +109,30 @@ class FakeDriver(Driver):
 
     def poll_health(self, spec: ClusterSpec) -> HealthReport:
         return HealthReport("HEALTHY", {"api": "ok"})
+
+
+def _nodes(
+    spec: ClusterSpec, index: int, group: NodeGroupSpec, nodes_to_remove: Sequence[str]
+) -> list[NodeRecord]:
+    """Node ``n`` of the group at ``index`` is ``10.0.<index>.<n + 2>``; the group's
+    recorded addresses say which nodes exist. As the Swarm driver does, the named nodes
+    go (an unknown name fails), then the highest-numbered, and new nodes take the
+    lowest free numbers."""
+    present = sorted(int(address.rsplit(".", 1)[1]) - 2 for address in group.node_addresses)
+    numbers = {_node(spec, index, group, n).name: n for n in present}
+    for name in nodes_to_remove:
+        if name not in numbers:
+            raise exceptions.DriverError(f"remove node {name}: not a node of {group.name}")
+    kept = [n for name, n in numbers.items() if name not in nodes_to_remove][: group.node_count]
+    free = (n for n in itertools.count() if n not in kept)
+    kept += [next(free) for _ in range(group.node_count - len(kept))]
+    return [_node(spec, index, group, n) for n in sorted(kept)]
+
+
+def _node(spec: ClusterSpec, index: int, group: NodeGroupSpec, number: int) -> NodeRecord:
+    name = f"{spec.name}-{group.name}-{number}"
+    ids = (hashlib.sha256(name.encode()).hexdigest(),)
+    return NodeRecord(name, ids, f"10.0.{index}.{number + 2}")
 
 
 # What the entry point ``fake_test_driver`` names (tests/support/drivers.py); a test

@@ -22,6 +22,7 @@ from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.query import find
 from moorage.db.session import transaction
+from moorage.objects import nodes
 from moorage.objects.fields import Field, Int, Schema, Str, StrList, json_schema, parse_body
 from moorage.objects.requests import Operation
 from moorage.rpc import api as rpc_api
@@ -50,6 +51,21 @@ def _check_range(group: models.NodeGroup, node_count: int) -> None:
         )
 
 
+def _nodes_to_remove(group: models.NodeGroup, idents: list[str]) -> list[str]:
+    """The names of the nodes ``idents`` designate, checked against the nodes recorded
+    for the group: an entry the driver would not find is refused now rather than
+    failing the cluster later. The driver then gets names only.
+
+    A group with nothing recorded (its cluster predates migration 0004 and has not
+    been operated on since) is taken at its word, as before: refusing it would make
+    its nodes impossible to name; the driver still refuses an unknown node.
+    """
+    if group.nodes is None or not idents:
+        return idents
+    recorded = [nodes.NodeRecord.from_json(n) for n in group.nodes]
+    return nodes.resolve(group.name, recorded, idents)
+
+
 @router.post(
     "/clusters/{ident}/actions/resize",
     status_code=202,
@@ -72,13 +88,14 @@ async def resize(
         else:
             _check_range(group, node_count)
         limits.check_cluster_size(session, row, node_count, group.uuid)
+        to_remove = _nodes_to_remove(group, values.get("nodes_to_remove") or [])
         clusters.dispatch(
             session,
             ctx,
             row,
             Operation.CLUSTER_RESIZE,
             node_count=node_count,
-            nodes_to_remove=values.get("nodes_to_remove") or [],
+            nodes_to_remove=to_remove,
             nodegroup_uuid=group.uuid,
         )
         return {"uuid": row.uuid}

@@ -39,12 +39,13 @@ MASTER_SIZES = (1, 3, 5)
 
 
 def _result(session: Session) -> ClusterResult:
-    """The node layer's result plus the swarm's version, read from a manager."""
+    """The node layer's result plus the swarm's version and node ids, read from a manager."""
     outcome = result.collect(session)
     if outcome.api_address:
         _, manager = swarm.find_manager(session)
         version = dockerapi.call("get the node engine's version", manager.version)
         outcome.coe_version = outcome.container_version = str(version.get("Version", ""))
+        result.with_ids(outcome, swarm.node_ids(manager))
     return outcome
 
 

@@ -24,7 +24,7 @@ def swarm_ids_if_needed(
     if all(any(layout.matches(n, ident, {}) for n in present) for ident in nodes_to_remove):
         return {}
     _, manager = swarm.find_manager(session)
-    return {name: str(e["ID"]) for name, e in swarm.swarm_nodes(manager).items()}
+    return swarm.node_ids(manager)
 
 
 def remove(session: Session, victims: list[Node], progress: Progress) -> None:

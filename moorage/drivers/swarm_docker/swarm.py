@@ -81,6 +81,11 @@ def swarm_nodes(manager: docker.DockerClient) -> dict[str, dict[str, Any]]:
     return found
 
 
+def node_ids(manager: docker.DockerClient) -> dict[str, str]:
+    """Swarm node ids by hostname (= node container name)."""
+    return {name: str(entry["ID"]) for name, entry in swarm_nodes(manager).items()}
+
+
 def hostname(entry: Mapping[str, Any]) -> str:
     """A node that is still joining has no description yet."""
     return str((entry.get("Description") or {}).get("Hostname") or "")
