@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import JSON, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
@@ -120,7 +120,8 @@ def _after(column: Any, ident: Any, row: Any, key: str, desc: bool) -> Any:
 
 
 def sortable(model: type[models.Base]) -> set[str]:
-    return {c.key for c in model.__table__.columns}
+    """Columns a list may be sorted by: not JSON ones, which PostgreSQL cannot order."""
+    return {c.key for c in model.__table__.columns if not isinstance(c.type, JSON)}
 
 
 def count(session: Session, stmt: Select[Any]) -> int:
