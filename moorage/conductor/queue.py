@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from moorage import exceptions
 from moorage.conductor import operations
-from moorage.conductor.lease import Lease, LeaseHeld
+from moorage.conductor.lease import Lease, LeaseHeld, LeaseLost, fenced
 from moorage.conductor.operations import Begin, Recorded
 from moorage.config import CONF
 from moorage.context import RequestContext
@@ -33,6 +33,10 @@ LOG = logging.getLogger(__name__)
 
 Handler = Callable[..., Begin]  # a request's arguments -> what begins it
 Job = Callable[[], None]
+
+
+# Errors that say nothing about the request: it stays unfinished for reconcile.
+_NOT_REFUSALS = (exceptions.ServiceUnavailable, DBAPIError, LeaseLost)
 
 
 class Busy(exceptions.Conflict):
@@ -60,13 +64,17 @@ class RequestQueue:
     ) -> None:
         """Run the cluster's unfinished requests, oldest first, unless someone else does.
 
-        With ``lease`` (taken by the caller) it goes on at once, ``work`` first.
+        With ``lease`` (taken by the caller) it goes on at once, ``work`` first. A
+        lease lost on the way stops everything: its new holder runs the queue.
         """
         while lease is not None or (lease := self._take(cluster_uuid)) is not None:
             try:
                 if work is not None:
                     work()
-                self._run_all(cluster_uuid)
+                self._run_all(lease)
+            except LeaseLost as exc:
+                LOG.warning("%s", exc)
+                return
             finally:
                 lease.release()
             lease, work = None, None
@@ -95,7 +103,7 @@ class RequestQueue:
         """
         lease = self.lease(cluster_uuid).acquire()  # held elsewhere: LeaseHeld, a 409
         try:
-            with transaction() as session:
+            with fenced(lease) as session:
                 operations.load(session, cluster_uuid)
                 ahead = requests.unfinished(session, cluster_uuid)
                 if ahead:
@@ -105,7 +113,7 @@ class RequestQueue:
                     )
                 row = requests.record(session, cluster_uuid, operation, arguments, ctx.to_dict())
                 request = Recorded.of(row)
-            work = self._start(request, keep_refused=False)
+            work = self._start(request, lease, keep_refused=False)
         except BaseException:
             self.give_back(lease)  # at once: the caller may send its next request right away
             raise
@@ -122,18 +130,18 @@ class RequestQueue:
         except LeaseHeld:
             return None  # its holder looks at the queue again once it gives the lease back
 
-    def _run_all(self, cluster_uuid: str) -> None:
-        while not self._stopping.is_set() and (request := _oldest(cluster_uuid)) is not None:
+    def _run_all(self, lease: Lease) -> None:
+        while not self._stopping.is_set() and (request := _oldest(lease.cluster_uuid)) is not None:
             try:
-                work = self._start(request)
-            except (exceptions.ServiceUnavailable, DBAPIError):
-                raise  # the database, not the request: reconcile runs it again later
+                work = self._start(request, lease)
+            except _NOT_REFUSALS:
+                raise  # the database or the lease, not the request: reconcile runs it again
             except Exception:
                 continue  # refused: recorded and notified
             if work is not None:
                 work()
 
-    def _start(self, request: Recorded, *, keep_refused: bool = True) -> Job | None:
+    def _start(self, request: Recorded, lease: Lease, *, keep_refused: bool = True) -> Job | None:
         """Begin ``request``; a refusal is logged, notified and raised.
 
         A refused request stays recorded as REFUSED, its end state; a refused call
@@ -144,19 +152,19 @@ class RequestQueue:
             handler = self._handlers.get(request.operation)
             if handler is None:
                 raise exceptions.NotSupported(f"Unknown request {request.operation!r}.")
-            return operations.start(ctx, request, handler(**request.arguments))
-        except (exceptions.ServiceUnavailable, DBAPIError):
+            return operations.start(ctx, request, handler(**request.arguments), lease)
+        except _NOT_REFUSALS:
             raise
         except exceptions.AlreadyCarriedOut as exc:
             LOG.info("Cluster %s: %s dropped: %s", request.cluster_uuid, request.operation, exc)
-            _end(request, RequestState.COMPLETE, str(exc))
+            _end(request, lease, RequestState.COMPLETE, str(exc))
             return None
         except Exception as exc:
             reason = str(exc) or type(exc).__name__
             LOG.warning(
                 "Cluster %s: %s refused: %s", request.cluster_uuid, request.operation, reason
             )
-            _end(request, RequestState.REFUSED if keep_refused else None, reason)
+            _end(request, lease, RequestState.REFUSED if keep_refused else None, reason)
             data = {"uuid": request.cluster_uuid, "status_reason": reason}
             events.emit(ctx, _action(request.operation), "failure", data)
             raise
@@ -168,9 +176,9 @@ def _oldest(cluster_uuid: str) -> Recorded | None:
         return Recorded.of(rows[0]) if rows else None
 
 
-def _end(request: Recorded, state: RequestState | None, reason: str) -> None:
+def _end(request: Recorded, lease: Lease, state: RequestState | None, reason: str) -> None:
     """Record how the request ended; ``None`` forgets it."""
-    with transaction() as session:
+    with fenced(lease) as session:
         if state is None:
             requests.forget(session, request.id)
         else:
