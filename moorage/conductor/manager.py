@@ -19,15 +19,15 @@ from sqlalchemy.orm import Session
 
 from moorage import exceptions
 from moorage.certs import authority
-from moorage.conductor import certificates, specs
-from moorage.conductor.operations import Begin, Plan, apply_result, driver_for, load, set_status
+from moorage.conductor import certificates, specs, states
+from moorage.conductor.operations import Begin, Plan, apply_result, driver_for, load
 from moorage.conductor.queue import Handler, RequestQueue
 from moorage.config import CONF
 from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.session import transaction
 from moorage.drivers.base import ClusterResult, ClusterSpec, Driver, HealthReport, Progress
-from moorage.objects.requests import Operation
+from moorage.objects.requests import CALLED, CAST, Operation
 from moorage.objects.status import CREDENTIAL_ROTATE_ALLOWED, RESIZE_ALLOWED, UPDATE_ALLOWED, Status
 
 LOG = logging.getLogger(__name__)
@@ -58,20 +58,6 @@ def _default_worker(session: Session, cluster: models.Cluster) -> models.NodeGro
 def overrides(driver: Driver, method: str) -> bool:
     """Whether the driver implements an optional operation of the contract."""
     return getattr(type(driver), method) is not getattr(Driver, method)
-
-
-def _complete(
-    status: Status, nodegroups: list[str]
-) -> Callable[[Session, models.Cluster, ClusterResult | None], None]:
-    def record(session: Session, cluster: models.Cluster, result: ClusterResult | None) -> None:
-        apply_result(session, cluster, result)
-        set_status(session, cluster, status, None, nodegroups)
-
-    return record
-
-
-def _failed(status: Status, nodegroups: list[str]) -> Callable[[Session, models.Cluster], None]:
-    return lambda session, cluster: set_status(session, cluster, status, None, nodegroups)
 
 
 class ConductorManager:
@@ -105,7 +91,15 @@ class ConductorManager:
             Operation.ROTATE_CA_CERTIFICATE: self._rotate_ca,
         }
 
-    # --- casts ---------------------------------------------------------------------
+    # --- casts and recorded calls, by their declared names -------------------------
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        """The RPC methods ``objects.requests`` declares as ``CAST`` or ``CALLED``."""
+        if name in CAST:
+            return self.process_requests
+        if name in CALLED:
+            return partial(self._call, Operation(name))
+        raise AttributeError(name)
 
     def process_requests(self, ctx: RequestContext, cluster_uuid: str, **_sent: Any) -> None:
         """Every cast (Magnum's method names on the bus) says "a request is recorded on
@@ -113,8 +107,12 @@ class ConductorManager:
         refusal is recorded on the request, logged and notified, as in Magnum."""
         self.queue.process(cluster_uuid)
 
-    cluster_create = cluster_delete = cluster_update = cluster_resize = process_requests
-    nodegroup_create = nodegroup_update = nodegroup_delete = process_requests
+    def _call(
+        self, operation: Operation, ctx: RequestContext, cluster_uuid: str, **arguments: Any
+    ) -> None:
+        """Record and begin ``operation`` while the caller waits (its refusal is the
+        caller's error); the driver work goes on in the background."""
+        self.queue.call(ctx, cluster_uuid, operation, **arguments)
 
     # --- what begins each request ----------------------------------------------------
 
@@ -133,8 +131,6 @@ class ConductorManager:
             return Plan(
                 "create",
                 lambda driver, spec, progress: driver.create_cluster(spec, progress),
-                _complete(Status.CREATE_COMPLETE, groups),
-                _failed(Status.CREATE_FAILED, groups),
                 groups,
             )
 
@@ -144,7 +140,7 @@ class ConductorManager:
     def _delete() -> Begin:
         def begin(session: Session, cluster: models.Cluster, resumed: bool) -> Plan:
             groups = [g.uuid for g in specs.nodegroups_of(session, cluster.uuid)]
-            set_status(session, cluster, Status.DELETE_IN_PROGRESS, None, groups)
+            states.begin(session, cluster, Status.DELETE_IN_PROGRESS, groups)
 
             def work(driver: Driver, spec: ClusterSpec, progress: Progress) -> None:
                 driver.delete_cluster(spec, progress)
@@ -153,8 +149,7 @@ class ConductorManager:
                 # Nothing can clean up what a provider may hold; the rows go all the same.
                 progress.step("no driver: removing the records only")
 
-            failed = _failed(Status.DELETE_FAILED, groups)
-            return Plan("delete", work, _forget, failed, groups, without_driver=without_driver)
+            return Plan("delete", work, groups, done=_forget, without_driver=without_driver)
 
         return begin
 
@@ -190,46 +185,34 @@ class ConductorManager:
             _require(cluster, allowed, "Resizing", resumed)
             group = _nodegroup(session, cluster, nodegroup_uuid)
             old_count, group.node_count = group.node_count, node_count
-            set_status(session, cluster, Status.UPDATE_IN_PROGRESS, None, [group.uuid])
+            states.begin(session, cluster, Status.UPDATE_IN_PROGRESS, [group.uuid])
 
             def work(driver: Driver, spec: ClusterSpec, progress: Progress) -> ClusterResult:
                 target = spec.nodegroup(group.name)
                 return driver.resize_nodegroup(spec, target, node_count, nodes_to_remove, progress)
 
-            def failed(s: Session, c: models.Cluster) -> None:
+            def undo(s: Session, c: models.Cluster) -> None:
                 _nodegroup(s, c, nodegroup_uuid).node_count = old_count
-                set_status(s, c, Status.UPDATE_FAILED, None, [nodegroup_uuid])
 
-            return Plan(
-                "update",
-                work,
-                _complete(Status.UPDATE_COMPLETE, [group.uuid]),
-                failed,
-                [group.uuid],
-            )
+            return Plan("update", work, [group.uuid], undo=undo)
 
         return begin
 
     @staticmethod
     def _nodegroup_op(verb: str, nodegroup_uuid: str) -> Begin:
         """Node group create/update/delete: the group moves, the cluster is UPDATE_*."""
-        progress_status = {
+        entered = {
             "create": Status.CREATE_IN_PROGRESS,
             "update": Status.UPDATE_IN_PROGRESS,
             "delete": Status.DELETE_IN_PROGRESS,
-        }[verb]
-        failed_status = {
-            "create": Status.CREATE_FAILED,
-            "update": Status.UPDATE_FAILED,
-            "delete": Status.DELETE_FAILED,
         }[verb]
 
         def begin(session: Session, cluster: models.Cluster, resumed: bool) -> Plan:
             group = _nodegroup(session, cluster, nodegroup_uuid)
             if verb == "update" and not resumed:
                 _require_group(group)
-            cluster.status, cluster.status_reason = Status.UPDATE_IN_PROGRESS, None
-            group.status, group.status_reason = progress_status, None
+            states.write(session, cluster, Status.UPDATE_IN_PROGRESS)
+            states.write(session, group, entered)
             name = group.name
 
             def work(driver: Driver, spec: ClusterSpec, progress: Progress) -> ClusterResult | None:
@@ -242,21 +225,10 @@ class ConductorManager:
 
             def done(s: Session, c: models.Cluster, result: ClusterResult | None) -> None:
                 apply_result(s, c, result)
-                c.status, c.status_reason = Status.UPDATE_COMPLETE, None
-                ng = _nodegroup(s, c, nodegroup_uuid)
                 if verb == "delete":
-                    s.delete(ng)
-                else:
-                    ng.status = (
-                        Status.CREATE_COMPLETE if verb == "create" else Status.UPDATE_COMPLETE
-                    )
-                    ng.status_reason = None
+                    s.delete(_nodegroup(s, c, nodegroup_uuid))
 
-            def failed(s: Session, c: models.Cluster) -> None:
-                c.status = Status.UPDATE_FAILED
-                _nodegroup(s, c, nodegroup_uuid).status = failed_status
-
-            return Plan("update", work, done, failed, [nodegroup_uuid])
+            return Plan("update", work, [nodegroup_uuid], done=done)
 
         return begin
 
@@ -272,40 +244,16 @@ class ConductorManager:
 
         def begin(session: Session, cluster: models.Cluster, resumed: bool) -> Plan:
             _require(cluster, UPDATE_ALLOWED, "Healing", resumed)
-            groups = [g.uuid for g in specs.nodegroups_of(session, cluster.uuid)]
-            set_status(session, cluster, Status.UPDATE_IN_PROGRESS, "auto-healing", [])
+            states.begin(session, cluster, Status.UPDATE_IN_PROGRESS, [], "auto-healing")
 
             def work(driver: Driver, spec: ClusterSpec, progress: Progress) -> ClusterResult:
                 return driver.heal_cluster(spec, report, progress)
 
-            return Plan(
-                "update",
-                work,
-                _complete(Status.UPDATE_COMPLETE, []),
-                _failed(Status.UPDATE_FAILED, []),
-                groups,
-            )
+            return Plan("update", work)
 
         return begin
 
     # --- calls ---------------------------------------------------------------------
-
-    def cluster_upgrade(
-        self,
-        ctx: RequestContext,
-        cluster_uuid: str,
-        template_uuid: str,
-        max_batch_size: int,
-        nodegroup_uuid: str,
-    ) -> None:
-        self.queue.call(
-            ctx,
-            cluster_uuid,
-            Operation.CLUSTER_UPGRADE,
-            template_uuid=template_uuid,
-            max_batch_size=max_batch_size,
-            nodegroup_uuid=nodegroup_uuid,
-        )
 
     @staticmethod
     def _upgrade(template_uuid: str, max_batch_size: int, nodegroup_uuid: str) -> Begin:
@@ -321,7 +269,7 @@ class ConductorManager:
             if new is None:
                 raise exceptions.ResourceNotFound("ClusterTemplate", template_uuid)
             group = _nodegroup(session, cluster, nodegroup_uuid)
-            set_status(session, cluster, Status.UPDATE_IN_PROGRESS, None, [group.uuid])
+            states.begin(session, cluster, Status.UPDATE_IN_PROGRESS, [group.uuid])
             target_spec, name = specs.template_spec(new), group.name
 
             def work(driver: Driver, spec: ClusterSpec, progress: Progress) -> ClusterResult:
@@ -330,20 +278,15 @@ class ConductorManager:
                 )
 
             def done(s: Session, c: models.Cluster, result: ClusterResult | None) -> None:
-                _complete(Status.UPDATE_COMPLETE, [nodegroup_uuid])(s, c, result)
+                apply_result(s, c, result)
                 ng = _nodegroup(s, c, nodegroup_uuid)
                 ng.image_id = target_spec.image_id
                 if ng.is_default:
                     c.cluster_template_id = template_uuid
 
-            return Plan(
-                "update", work, done, _failed(Status.UPDATE_FAILED, [group.uuid]), [group.uuid]
-            )
+            return Plan("update", work, [group.uuid], done=done)
 
         return begin
-
-    def rotate_ca_certificate(self, ctx: RequestContext, cluster_uuid: str) -> None:
-        self.queue.call(ctx, cluster_uuid, Operation.ROTATE_CA_CERTIFICATE)
 
     @staticmethod
     def _rotate_ca() -> Begin:
@@ -354,17 +297,12 @@ class ConductorManager:
                     "'rotate_ca_certificate' is not supported by this driver."
                 )
             certificates.generate(session, cluster)
-            set_status(session, cluster, Status.UPDATE_IN_PROGRESS, None, [])
+            states.write(session, cluster, Status.UPDATE_IN_PROGRESS)
 
             def work(driver: Driver, spec: ClusterSpec, progress: Progress) -> None:
                 driver.rotate_ca_certificate(spec, progress)
 
-            return Plan(
-                "update",
-                work,
-                _complete(Status.UPDATE_COMPLETE, []),
-                _failed(Status.UPDATE_FAILED, []),
-            )
+            return Plan("update", work)
 
         return begin
 

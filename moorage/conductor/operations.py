@@ -2,9 +2,12 @@
 
 Every handler is the same three moves, described by a ``Plan``: ``begin`` (under
 the lease: check the status, write the *_IN_PROGRESS state and describe the
-driver work), ``work`` (the driver, reporting steps), and ``finish`` (write the
-COMPLETE or FAILED outcome, and the request's end state with it). Keeping the
-moves in one place is what guarantees that no path leaves a cluster in progress.
+driver work), ``work`` (the driver, reporting steps), and the outcome (the
+COMPLETE or FAILED state the transition table gives, and the request's end state
+with it). Keeping the moves in one place is what guarantees that no path leaves a
+cluster in progress; every write among them is fenced by the cluster's lease, so
+a conductor that lost it stops at its next write and leaves the rest to the new
+holder.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions, metrics
-from moorage.conductor import specs
+from moorage.conductor import specs, states
+from moorage.conductor.lease import Lease, LeaseLost, fenced
 from moorage.context import RequestContext
 from moorage.db import models, requests
-from moorage.db.session import transaction
 from moorage.drivers import providers, registry
 from moorage.drivers.base import ClusterResult, ClusterSpec, Driver, Progress
 from moorage.notify import events
@@ -31,8 +34,9 @@ from moorage.objects.status import Status
 LOG = logging.getLogger(__name__)
 
 Work = Callable[[Driver, ClusterSpec, Progress], ClusterResult | None]
-DriverlessWork = Callable[[ClusterSpec, Progress], ClusterResult | None]
 Outcome = Callable[[Session, models.Cluster], None]
+Done = Callable[[Session, models.Cluster, ClusterResult | None], None]
+DriverlessWork = Callable[[ClusterSpec, Progress], ClusterResult | None]
 
 # What ``driver_for`` raises when nothing installed can run a cluster: its driver's
 # entry point was uninstalled or disabled, or its template row names nothing installed.
@@ -41,13 +45,18 @@ DRIVER_MISSING = (exceptions.ClusterDriverNotSupported, exceptions.ClusterTypeNo
 
 @dataclass
 class Plan:
-    """What ``begin`` decided: the driver work and how to record its outcome."""
+    """What ``begin`` decided: the driver work and what its outcome records.
+
+    The statuses of the cluster and of ``nodegroups`` end by the transition table
+    (``states.finish``); ``done`` and ``undo`` record what else success or failure
+    changes.
+    """
 
     action: str  # notification action: create, update or delete
     work: Work
-    on_success: Callable[[Session, models.Cluster, ClusterResult | None], None]
-    on_failure: Outcome
-    nodegroups: list[str] = field(default_factory=list)
+    nodegroups: list[str] = field(default_factory=list)  # whose status moves with the cluster's
+    done: Done | None = None  # None: copy the driver's result (``apply_result``)
+    undo: Outcome | None = None
     # The work when the cluster's driver is missing; None: the operation fails at once.
     without_driver: DriverlessWork | None = None
 
@@ -98,14 +107,18 @@ def driver_for(session: Session, cluster: models.Cluster) -> Driver:
 
 
 class DbProgress:
-    """Writes each step to the cluster's status_reason, so a person sees where it is."""
+    """Writes each step to the cluster's status_reason, so a person sees where it is.
 
-    def __init__(self, cluster_uuid: str) -> None:
-        self.cluster_uuid = cluster_uuid
+    Each write is fenced: once the lease is lost the next step raises LeaseLost, so
+    the driver stops there.
+    """
+
+    def __init__(self, lease: Lease) -> None:
+        self.lease = lease
 
     def step(self, name: str) -> None:
-        with transaction() as session:
-            load(session, self.cluster_uuid).status_reason = name
+        with fenced(self.lease) as session:
+            states.note(session, load(session, self.lease.cluster_uuid), name)
 
 
 def apply_result(session: Session, cluster: models.Cluster, result: ClusterResult | None) -> None:
@@ -125,29 +138,16 @@ def apply_result(session: Session, cluster: models.Cluster, result: ClusterResul
             group.stack_id = result.stack_id
 
 
-def set_status(
-    session: Session,
-    cluster: models.Cluster,
-    status: Status,
-    reason: str | None,
-    nodegroups: list[str],
-) -> None:
-    cluster.status = status
-    cluster.status_reason = reason
-    for group in specs.nodegroups_of(session, cluster.uuid):
-        if group.uuid in nodegroups:
-            group.status = status
-            group.status_reason = reason
-
-
-def start(ctx: RequestContext, request: Recorded, begin: Begin) -> Callable[[], None] | None:
+def start(
+    ctx: RequestContext, request: Recorded, begin: Begin, lease: Lease
+) -> Callable[[], None] | None:
     """``begin`` and mark the request running, in one transaction; the work to do next.
 
-    The caller holds the cluster's lease. ``None`` when ``begin`` found nothing for
-    the driver to do: the request is complete. An error of ``begin`` leaves the
-    cluster and the request as they were.
+    ``lease`` is the cluster's, held by the caller. ``None`` when ``begin`` found
+    nothing for the driver to do: the request is complete. An error of ``begin``
+    leaves the cluster and the request as they were.
     """
-    with transaction() as session:
+    with fenced(lease) as session:
         cluster = load(session, request.cluster_uuid)
         plan = begin(session, cluster, request.resumed)
         if plan is None:
@@ -158,7 +158,7 @@ def start(ctx: RequestContext, request: Recorded, begin: Begin) -> Callable[[], 
         work = _bind(session, cluster, plan)
         data = specs.notification_data(session, cluster)
     events.emit(ctx, plan.action, "pending", data)
-    return lambda: _work(ctx, request, plan, work, spec)
+    return lambda: _work(ctx, request, plan, work, spec, lease)
 
 
 def _bind(session: Session, cluster: models.Cluster, plan: Plan) -> DriverlessWork:
@@ -185,47 +185,52 @@ def _bind(session: Session, cluster: models.Cluster, plan: Plan) -> DriverlessWo
 
 
 def _work(
-    ctx: RequestContext, request: Recorded, plan: Plan, work: DriverlessWork, spec: ClusterSpec
+    ctx: RequestContext,
+    request: Recorded,
+    plan: Plan,
+    work: DriverlessWork,
+    spec: ClusterSpec,
+    lease: Lease,
 ) -> None:
+    """The driver work, then its outcome; LeaseLost when the lease went meanwhile."""
     error: Exception | None = None
     with metrics.operation(request.operation) as measured:  # in flight; duration by outcome
         try:
-            result = work(spec, DbProgress(request.cluster_uuid))
+            result = work(spec, DbProgress(lease))
+        except LeaseLost:
+            raise  # a step found the lease lost: nothing more is ours to write
         except Exception as exc:  # every failure must end in a *_FAILED status
             LOG.warning("Cluster %s: %s failed: %s", request.cluster_uuid, plan.action, exc)
             error = exc
         measured.outcome = "success" if error is None else "failure"
-    if error is not None:
-        failure = error
-        _record(ctx, request, plan, lambda s, c: _fail(s, c, plan, failure), RequestState.FAILED)
+    if error is None:
+        _record(ctx, request, plan, lease, result, None)
     else:
-        outcome: Outcome = lambda s, c: plan.on_success(s, c, result)  # noqa: E731
-        _record(ctx, request, plan, outcome, RequestState.COMPLETE)
+        _record(ctx, request, plan, lease, None, str(error) or type(error).__name__)
 
 
 def _record(
-    ctx: RequestContext, request: Recorded, plan: Plan, outcome: Outcome, state: RequestState
+    ctx: RequestContext,
+    request: Recorded,
+    plan: Plan,
+    lease: Lease,
+    result: ClusterResult | None,
+    failure: str | None,
 ) -> None:
-    """The outcome and the request's end state, in one transaction."""
+    """The outcome and the request's end state, in one transaction fenced by the lease."""
     data: dict[str, Any] = {"uuid": request.cluster_uuid, "status": Status.DELETE_COMPLETE}
-    with transaction() as session:
-        cluster = session.scalar(
-            select(models.Cluster).where(models.Cluster.uuid == request.cluster_uuid)
-        )
-        if cluster is not None:
-            requests.set_state(session, request.id, state)
-            outcome(session, cluster)
-            session.flush()
-            if not inspect(cluster).deleted:
-                data = specs.notification_data(session, cluster)
-    name = "success" if state == RequestState.COMPLETE else "failure"
-    events.emit(ctx, plan.action, name, data)
-
-
-def _fail(session: Session, cluster: models.Cluster, plan: Plan, exc: Exception) -> None:
-    plan.on_failure(session, cluster)
-    text = str(exc) or type(exc).__name__
-    cluster.status_reason = text
-    for group in specs.nodegroups_of(session, cluster.uuid):
-        if group.uuid in plan.nodegroups:
-            group.status_reason = text
+    with fenced(lease) as session:
+        cluster = load(session, request.cluster_uuid)
+        if failure is None:
+            requests.set_state(session, request.id, RequestState.COMPLETE)
+            states.finish(session, cluster, plan.nodegroups, success=True)
+            (plan.done or apply_result)(session, cluster, result)
+        else:
+            requests.set_state(session, request.id, RequestState.FAILED)
+            if plan.undo is not None:
+                plan.undo(session, cluster)
+            states.finish(session, cluster, plan.nodegroups, success=False, reason=failure)
+        session.flush()
+        if not inspect(cluster).deleted:
+            data = specs.notification_data(session, cluster)
+    events.emit(ctx, plan.action, "success" if failure is None else "failure", data)

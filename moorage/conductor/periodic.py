@@ -16,8 +16,8 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from moorage import metrics
-from moorage.conductor import specs
-from moorage.conductor.lease import LeaseHeld
+from moorage.conductor import specs, states
+from moorage.conductor.lease import LeaseHeld, fenced
 from moorage.conductor.manager import ConductorManager, overrides
 from moorage.conductor.operations import driver_for
 from moorage.config import CONF
@@ -138,27 +138,27 @@ def reconcile(manager: ConductorManager) -> int:
     return len(waiting) + len(abandoned)
 
 
+_ABANDONED = (
+    "The conductor running this operation stopped before it finished, and the "
+    "operation cannot be resumed; run it again."
+)
+
+
 def _fail_abandoned(uuid: str, manager: ConductorManager) -> None:
     try:
         lease = manager.queue.lease(uuid).acquire()
     except LeaseHeld:
         return  # a conductor (or another thread of this one) took it meanwhile
     try:
-        with transaction() as session:
+        with fenced(lease) as session:
             cluster = session.scalar(select(models.Cluster).where(models.Cluster.uuid == uuid))
             if cluster is None or cluster.status not in IN_PROGRESS:
                 return
-            failed = Status(cluster.status.replace("_IN_PROGRESS", "_FAILED"))
-            reason = (
-                "The conductor running this operation stopped before it finished, and the "
-                "operation cannot be resumed; run it again."
-            )
-            LOG.warning("Cluster %s: %s abandoned, now %s", uuid, cluster.status, failed)
+            was = cluster.status
+            groups = [g.uuid for g in specs.nodegroups_of(session, uuid)]
+            failed = states.finish(session, cluster, groups, success=False, reason=_ABANDONED)
+            LOG.warning("Cluster %s: %s abandoned, now %s", uuid, was, failed)
             metrics.lease_takeover("abandoned")
-            cluster.status, cluster.status_reason = failed, reason
-            for group in specs.nodegroups_of(session, uuid):
-                if group.status in IN_PROGRESS:
-                    group.status, group.status_reason = failed, reason
     finally:
         manager.queue.give_back(lease)
 

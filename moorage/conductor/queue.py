@@ -18,10 +18,11 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from moorage import exceptions
-from moorage.conductor import operations, specs
-from moorage.conductor.lease import Lease, LeaseHeld
+from moorage.conductor import operations, specs, states
+from moorage.conductor.lease import Lease, LeaseHeld, LeaseLost, fenced
 from moorage.conductor.operations import Begin, Recorded
 from moorage.config import CONF
 from moorage.context import RequestContext
@@ -29,12 +30,16 @@ from moorage.db import models, requests
 from moorage.db.session import transaction
 from moorage.notify import events
 from moorage.objects.requests import Operation, RequestState
-from moorage.objects.status import Status
+from moorage.objects.status import IllegalTransition, Status
 
 LOG = logging.getLogger(__name__)
 
 Handler = Callable[..., Begin]  # a request's arguments -> what begins it
 Job = Callable[[], None]
+
+
+# Errors that say nothing about the request: it stays unfinished for reconcile.
+_NOT_REFUSALS = (exceptions.ServiceUnavailable, DBAPIError, LeaseLost)
 
 
 class Busy(exceptions.Conflict):
@@ -62,13 +67,17 @@ class RequestQueue:
     ) -> None:
         """Run the cluster's unfinished requests, oldest first, unless someone else does.
 
-        With ``lease`` (taken by the caller) it goes on at once, ``work`` first.
+        With ``lease`` (taken by the caller) it goes on at once, ``work`` first. A
+        lease lost on the way stops everything: its new holder runs the queue.
         """
         while lease is not None or (lease := self._take(cluster_uuid)) is not None:
             try:
                 if work is not None:
                     work()
-                self._run_all(cluster_uuid)
+                self._run_all(lease)
+            except LeaseLost as exc:
+                LOG.warning("%s", exc)
+                return
             finally:
                 lease.release()
             lease, work = None, None
@@ -97,7 +106,7 @@ class RequestQueue:
         """
         lease = self.lease(cluster_uuid).acquire()  # held elsewhere: LeaseHeld, a 409
         try:
-            with transaction() as session:
+            with fenced(lease) as session:
                 operations.load(session, cluster_uuid)
                 ahead = requests.unfinished(session, cluster_uuid)
                 if ahead:
@@ -107,7 +116,7 @@ class RequestQueue:
                     )
                 row = requests.record(session, cluster_uuid, operation, arguments, ctx.to_dict())
                 request = Recorded.of(row)
-            work = self._start(request, keep_refused=False)
+            work = self._start(request, lease, keep_refused=False)
         except BaseException:
             self.give_back(lease)  # at once: the caller may send its next request right away
             raise
@@ -124,18 +133,18 @@ class RequestQueue:
         except LeaseHeld:
             return None  # its holder looks at the queue again once it gives the lease back
 
-    def _run_all(self, cluster_uuid: str) -> None:
-        while not self._stopping.is_set() and (request := _oldest(cluster_uuid)) is not None:
+    def _run_all(self, lease: Lease) -> None:
+        while not self._stopping.is_set() and (request := _oldest(lease.cluster_uuid)) is not None:
             try:
-                work = self._start(request)
-            except (exceptions.ServiceUnavailable, DBAPIError):
-                raise  # the database, not the request: reconcile runs it again later
+                work = self._start(request, lease)
+            except _NOT_REFUSALS:
+                raise  # the database or the lease, not the request: reconcile runs it again
             except Exception:
                 continue  # refused: recorded and notified
             if work is not None:
                 work()
 
-    def _start(self, request: Recorded, *, keep_refused: bool = True) -> Job | None:
+    def _start(self, request: Recorded, lease: Lease, *, keep_refused: bool = True) -> Job | None:
         """Begin ``request``; a refusal is logged, notified and raised.
 
         A refused request stays recorded as REFUSED, its end state; a refused call
@@ -146,45 +155,22 @@ class RequestQueue:
             handler = self._handlers.get(request.operation)
             if handler is None:
                 raise exceptions.NotSupported(f"Unknown request {request.operation!r}.")
-            return operations.start(ctx, request, handler(**request.arguments))
-        except (exceptions.ServiceUnavailable, DBAPIError):
+            return operations.start(ctx, request, handler(**request.arguments), lease)
+        except _NOT_REFUSALS:
             raise
         except exceptions.AlreadyCarriedOut as exc:
             LOG.info("Cluster %s: %s dropped: %s", request.cluster_uuid, request.operation, exc)
-            _end(request, RequestState.COMPLETE, str(exc))
+            _end(request, lease, RequestState.COMPLETE, str(exc))
             return None
         except Exception as exc:
             reason = str(exc) or type(exc).__name__
             LOG.warning(
                 "Cluster %s: %s refused: %s", request.cluster_uuid, request.operation, reason
             )
-            _end(request, RequestState.REFUSED if keep_refused else None, reason)
-            if keep_refused:
-                _show_refusal(request, reason)
+            _end(request, lease, RequestState.REFUSED if keep_refused else None, reason)
             data = {"uuid": request.cluster_uuid, "status_reason": reason}
             events.emit(ctx, _action(request.operation), "failure", data)
             raise
-
-
-# A create or delete the API answered 202/204 for and the conductor refuses for good:
-# the cluster must say so, or it reads as a request still to come.
-_REFUSED_STATUS = {
-    Operation.CLUSTER_CREATE: Status.CREATE_FAILED,
-    Operation.CLUSTER_DELETE: Status.DELETE_FAILED,
-}
-
-
-def _show_refusal(request: Recorded, reason: str) -> None:
-    status = _REFUSED_STATUS.get(Operation(request.operation))
-    if status is None:
-        return
-    with transaction() as session:
-        cluster = session.scalar(
-            select(models.Cluster).where(models.Cluster.uuid == request.cluster_uuid)
-        )
-        if cluster is not None:
-            groups = [g.uuid for g in specs.nodegroups_of(session, cluster.uuid)]
-            operations.set_status(session, cluster, status, reason, groups)
 
 
 def _oldest(cluster_uuid: str) -> Recorded | None:
@@ -193,13 +179,38 @@ def _oldest(cluster_uuid: str) -> Recorded | None:
         return Recorded.of(rows[0]) if rows else None
 
 
-def _end(request: Recorded, state: RequestState | None, reason: str) -> None:
+def _end(request: Recorded, lease: Lease, state: RequestState | None, reason: str) -> None:
     """Record how the request ended; ``None`` forgets it."""
-    with transaction() as session:
+    with fenced(lease) as session:
         if state is None:
             requests.forget(session, request.id)
         else:
             requests.set_state(session, request.id, state, reason)
+        if state == RequestState.REFUSED:
+            _show_refusal(session, request, reason)
+
+
+# A create or delete the API answered 202/204 for and the conductor refuses for good:
+# the cluster must say so (it began and failed), or it reads as a request still to come.
+_REFUSED_BEGINS: dict[str, Status] = {
+    Operation.CLUSTER_CREATE: Status.CREATE_IN_PROGRESS,
+    Operation.CLUSTER_DELETE: Status.DELETE_IN_PROGRESS,
+}
+
+
+def _show_refusal(session: Session, request: Recorded, reason: str) -> None:
+    status = _REFUSED_BEGINS.get(request.operation)
+    cluster = session.scalar(
+        select(models.Cluster).where(models.Cluster.uuid == request.cluster_uuid)
+    )
+    if status is None or cluster is None:
+        return
+    groups = [g.uuid for g in specs.nodegroups_of(session, cluster.uuid)]
+    try:
+        states.begin(session, cluster, status, groups)
+    except IllegalTransition:
+        return  # e.g. a create refused because the cluster is past it: nothing to show
+    states.finish(session, cluster, groups, success=False, reason=reason)
 
 
 def _action(operation: str) -> str:

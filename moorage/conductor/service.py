@@ -13,21 +13,9 @@ from moorage.conductor.manager import ConductorManager
 from moorage.conductor.periodic import Periodic, heartbeat
 from moorage.config import CONF
 from moorage.context import RequestContext
+from moorage.objects.requests import CAST
 
 LOG = logging.getLogger(__name__)
-
-# The manager methods the API casts (no answer awaited); the others are calls.
-CASTS = frozenset(
-    {
-        "cluster_create",
-        "cluster_delete",
-        "cluster_update",
-        "cluster_resize",
-        "nodegroup_create",
-        "nodegroup_update",
-        "nodegroup_delete",
-    }
-)
 
 
 class QueuedCasts:
@@ -46,7 +34,7 @@ class QueuedCasts:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="conductor-cast")
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name not in CASTS:
+        if name not in CAST:
             return getattr(self._manager, name)
         method = getattr(self._manager, name)
 

@@ -114,9 +114,11 @@ class Cluster(TimestampMixin, Base):
     fixed_subnet: Mapped[str | None] = _str()
     floating_ip_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     master_lb_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The conductor acting on the cluster and until when (renewed while it works).
+    # The conductor acting on the cluster and until when (renewed while it works), and
+    # the fencing token, incremented by every take (``moorage.conductor.lease``).
     lease_owner: Mapped[str | None] = _str()
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    lease_token: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
 
 class NodeGroup(TimestampMixin, Base):

@@ -25,28 +25,15 @@ import kombu.exceptions
 from moorage import exceptions
 from moorage.config import CONF
 from moorage.context import RequestContext
+from moorage.objects.requests import RPC_METHODS
 from moorage.rpc import errors, probe
 from moorage.rpc.library import messaging, prepare
 
 LOG = logging.getLogger(__name__)
 
-# The ConductorManager methods reachable over the bus (Magnum's names); nothing
-# else of the manager (shutdown, its runner) may be called by a message.
-CONDUCTOR_METHODS = (
-    "cluster_create",
-    "cluster_delete",
-    "cluster_update",
-    "cluster_resize",
-    "cluster_upgrade",
-    "nodegroup_create",
-    "nodegroup_update",
-    "nodegroup_delete",
-    "get_ca_certificate",
-    "sign_certificate",
-    "rotate_ca_certificate",
-    "credential_rotate",
-    "cluster_load_image",
-)
+# The ConductorManager methods reachable over the bus (declared in objects.requests);
+# nothing else of the manager (shutdown, its runner) may be called by a message.
+CONDUCTOR_METHODS = RPC_METHODS
 
 # What a broker that is down or refuses us raises, from the library or below it.
 _BUS_ERRORS = (messaging.MessagingException, kombu.exceptions.KombuError, OSError)

@@ -215,7 +215,7 @@ def set_columns(model: Any, uuid: str, **values: Any) -> None:
         session.execute(update(model).where(model.uuid == uuid).values(**values))
 
 
-LEASE = ("lease_owner", "lease_expires_at", "updated_at")
+LEASE = ("lease_owner", "lease_expires_at", "lease_token", "updated_at")
 
 
 def snapshot(ignore: tuple[str, ...] = ()) -> list[Any]:

@@ -133,6 +133,26 @@ def test_lease_is_exclusive_and_expires(db: Engine) -> None:
         held.acquire(wait=0.3)
 
 
+def test_a_lease_taken_over_fences_its_old_holder(db: Engine) -> None:
+    """The fencing UPDATE matches on every backend (MariaDB counts matched rows)."""
+    cluster_uuid = str(uuid.uuid4())
+    with transaction() as s:
+        s.add(models.Cluster(uuid=cluster_uuid, project_id="a", status="CREATE_IN_PROGRESS"))
+    held = lease.Lease(cluster_uuid, "c1", 30).acquire()
+    reason = update(models.Cluster).where(models.Cluster.uuid == cluster_uuid)
+    with lease.fenced(held) as s:
+        s.execute(reason.values(status_reason="c1 was here"))
+    with transaction() as s:
+        s.execute(reason.values(lease_expires_at=utcnow() - timedelta(seconds=1)))
+    assert lease.try_take(cluster_uuid, "c2", 30)
+    with pytest.raises(lease.LeaseLost), lease.fenced(held) as s:
+        s.execute(reason.values(status_reason="c1 again"))
+    held.release()  # lost: c2's lease stays
+    with transaction() as s:
+        row = s.scalars(select(models.Cluster).where(models.Cluster.uuid == cluster_uuid)).one()
+        assert (row.status_reason, row.lease_owner) == ("c1 was here", "c2")
+
+
 def test_nodegroup_names_are_unique_per_cluster(db: Engine) -> None:
     cluster_uuid = str(uuid.uuid4())
     with transaction() as s:
