@@ -10,22 +10,24 @@ moves in one place is what guarantees that no path leaves a cluster in progress.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions, metrics
-from moorage.conductor import specs
+from moorage.conductor import specs, steps
 from moorage.context import RequestContext
 from moorage.db import models, requests
 from moorage.db.session import transaction
 from moorage.drivers import providers, registry
 from moorage.drivers.base import ClusterResult, ClusterSpec, Driver, Progress
 from moorage.notify import events
-from moorage.objects.requests import RequestState
+from moorage.objects.requests import Operation, RequestState
 from moorage.objects.status import Status
 
 LOG = logging.getLogger(__name__)
@@ -97,17 +99,6 @@ def driver_for(session: Session, cluster: models.Cluster) -> Driver:
     return registry.get(template.server_type or "vm", template.cluster_distro, coe, provider)
 
 
-class DbProgress:
-    """Writes each step to the cluster's status_reason, so a person sees where it is."""
-
-    def __init__(self, cluster_uuid: str) -> None:
-        self.cluster_uuid = cluster_uuid
-
-    def step(self, name: str) -> None:
-        with transaction() as session:
-            load(session, self.cluster_uuid).status_reason = name
-
-
 def apply_result(session: Session, cluster: models.Cluster, result: ClusterResult | None) -> None:
     """Copy what the driver reported onto the cluster and its node groups."""
     if result is None:
@@ -155,8 +146,22 @@ def start(ctx: RequestContext, request: Recorded, begin: Begin) -> Callable[[], 
         spec = specs.cluster_spec(session, cluster)
         work = _bind(session, cluster, plan)
         data = specs.notification_data(session, cluster)
+        progress = _progress(request, cluster)
     events.emit(ctx, plan.action, "pending", data)
-    return lambda: _work(ctx, request, plan, work, spec)
+    return lambda: _work(ctx, request, plan, work, spec, progress)
+
+
+def _progress(request: Recorded, cluster: models.Cluster) -> steps.StepRecorder:
+    """The step runner; a create must end ``create_timeout`` minutes after the cluster
+    was created (Magnum's unit), resumed or not."""
+    limit = None
+    minutes = cluster.create_timeout
+    if request.operation == Operation.CLUSTER_CREATE and minutes and cluster.created_at:
+        left = cluster.created_at + timedelta(minutes=minutes) - models.utcnow()
+        limit = steps.Limit(time.monotonic() + left.total_seconds(), minutes)
+    return steps.StepRecorder(
+        request.cluster_uuid, request.id, request.operation, request.resumed, limit
+    )
 
 
 def _bind(session: Session, cluster: models.Cluster, plan: Plan) -> DriverlessWork:
@@ -183,12 +188,17 @@ def _bind(session: Session, cluster: models.Cluster, plan: Plan) -> DriverlessWo
 
 
 def _work(
-    ctx: RequestContext, request: Recorded, plan: Plan, work: DriverlessWork, spec: ClusterSpec
+    ctx: RequestContext,
+    request: Recorded,
+    plan: Plan,
+    work: DriverlessWork,
+    spec: ClusterSpec,
+    progress: Progress,
 ) -> None:
     error: Exception | None = None
     with metrics.operation(request.operation) as measured:  # in flight; duration by outcome
         try:
-            result = work(spec, DbProgress(request.cluster_uuid))
+            result = work(spec, progress)
         except Exception as exc:  # every failure must end in a *_FAILED status
             LOG.warning("Cluster %s: %s failed: %s", request.cluster_uuid, plan.action, exc)
             error = exc
