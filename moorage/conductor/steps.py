@@ -92,9 +92,7 @@ class StepRecorder:
 
     def _run(self, step: Step, index: int, total: int, label: str) -> None:
         with transaction() as session:
-            event = events.begin(
-                session, self.cluster_uuid, self.request_id, self.operation, step.name, index, total
-            )
+            event = self._begin(session, step, index, total)
             self._write_reason(session, label)
         self._current = label
         try:
@@ -109,10 +107,13 @@ class StepRecorder:
 
     def _skip(self, step: Step, index: int, total: int) -> None:
         with transaction() as session:
-            event = events.begin(
-                session, self.cluster_uuid, self.request_id, self.operation, step.name, index, total
-            )
+            event = self._begin(session, step, index, total)
             events.end(session, event, events.SKIPPED, "done before the operation was resumed")
+
+    def _begin(self, session: Session, step: Step, index: int, total: int) -> int:
+        return events.begin(
+            session, self.cluster_uuid, self.request_id, self.operation, step.name, index, total
+        )
 
     def _end(self, event: int, outcome: str, message: str | None = None) -> None:
         with transaction() as session:
