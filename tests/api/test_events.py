@@ -118,5 +118,13 @@ def test_bad_paging_is_a_4xx(alice: Api, query: str, status: int) -> None:
     assert events(alice, uuid, query).status_code == status
 
 
+def test_a_marker_of_another_cluster_is_a_404(alice: Api) -> None:
+    first, second = running_cluster(alice)["uuid"], running_cluster(alice)["uuid"]
+    theirs = events(alice, first).json()["events"][0]["id"]
+    assert_error(
+        events(alice, second, f"?marker={theirs}"), 404, f"Event {theirs} could not be found."
+    )
+
+
 def test_an_unknown_cluster_is_a_404(alice: Api) -> None:
     assert_error(events(alice, "nope"), 404, "Cluster nope could not be found.")
