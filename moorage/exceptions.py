@@ -182,3 +182,11 @@ class UnknownNodes(Invalid):
 
 class DriverError(MoorageError):
     """A driver step failed; the text says which command and why, for the operator."""
+
+
+class OperationTimedOut(DriverError):
+    """The operation outlived its time (``create_timeout``); names the step then running."""
+
+    def __init__(self, minutes: int, step: str, cause: str | None = None) -> None:
+        text = f"create_timeout of {minutes} minute(s) ran out during {step}"
+        super().__init__(f"{text}: {cause}" if cause else text)

@@ -13,22 +13,24 @@ holder.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions, metrics
-from moorage.conductor import specs, states
+from moorage.conductor import specs, states, steps
 from moorage.conductor.lease import Lease, LeaseLost, fenced
 from moorage.context import RequestContext
 from moorage.db import models, requests
 from moorage.drivers import providers, registry
 from moorage.drivers.base import ClusterResult, ClusterSpec, Driver, Progress
 from moorage.notify import events
-from moorage.objects.requests import RequestState
+from moorage.objects.requests import Operation, RequestState
 from moorage.objects.status import Status
 
 LOG = logging.getLogger(__name__)
@@ -106,21 +108,6 @@ def driver_for(session: Session, cluster: models.Cluster) -> Driver:
     return registry.get(template.server_type or "vm", template.cluster_distro, coe, provider)
 
 
-class DbProgress:
-    """Writes each step to the cluster's status_reason, so a person sees where it is.
-
-    Each write is fenced: once the lease is lost the next step raises LeaseLost, so
-    the driver stops there.
-    """
-
-    def __init__(self, lease: Lease) -> None:
-        self.lease = lease
-
-    def step(self, name: str) -> None:
-        with fenced(self.lease) as session:
-            states.note(session, load(session, self.lease.cluster_uuid), name)
-
-
 def apply_result(session: Session, cluster: models.Cluster, result: ClusterResult | None) -> None:
     """Copy what the driver reported onto the cluster and its node groups."""
     if result is None:
@@ -157,8 +144,20 @@ def start(
         spec = specs.cluster_spec(session, cluster)
         work = _bind(session, cluster, plan)
         data = specs.notification_data(session, cluster)
+        progress = _progress(request, cluster, lease)
     events.emit(ctx, plan.action, "pending", data)
-    return lambda: _work(ctx, request, plan, work, spec, lease)
+    return lambda: _work(ctx, request, plan, work, spec, progress, lease)
+
+
+def _progress(request: Recorded, cluster: models.Cluster, lease: Lease) -> steps.StepRecorder:
+    """The step runner; a create must end ``create_timeout`` minutes after the cluster
+    was created (Magnum's unit), resumed or not."""
+    limit = None
+    minutes = cluster.create_timeout
+    if request.operation == Operation.CLUSTER_CREATE and minutes and cluster.created_at:
+        left = cluster.created_at + timedelta(minutes=minutes) - models.utcnow()
+        limit = steps.Limit(time.monotonic() + left.total_seconds(), minutes)
+    return steps.StepRecorder(lease, request.id, request.operation, request.resumed, limit)
 
 
 def _bind(session: Session, cluster: models.Cluster, plan: Plan) -> DriverlessWork:
@@ -190,13 +189,14 @@ def _work(
     plan: Plan,
     work: DriverlessWork,
     spec: ClusterSpec,
+    progress: Progress,
     lease: Lease,
 ) -> None:
     """The driver work, then its outcome; LeaseLost when the lease went meanwhile."""
     error: Exception | None = None
     with metrics.operation(request.operation) as measured:  # in flight; duration by outcome
         try:
-            result = work(spec, DbProgress(lease))
+            result = work(spec, progress)
         except LeaseLost:
             raise  # a step found the lease lost: nothing more is ours to write
         except Exception as exc:  # every failure must end in a *_FAILED status

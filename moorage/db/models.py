@@ -178,6 +178,33 @@ class ClusterRequest(TimestampMixin, Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+class ClusterEvent(Base):
+    """One step of an operation run on a cluster: the history ``status_reason`` forgets.
+
+    Written by the conductor's step runner; read by ``GET /v1/clusters/{ident}/events``
+    and by a resumed request, which skips the steps it already finished.
+    ``request_id`` names the ``cluster_request`` without a foreign key, so the
+    history outlives the request row.
+    """
+
+    __tablename__ = "cluster_event"
+    __table_args__ = (Index("ix_cluster_event0cluster_id", "cluster_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cluster_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("cluster.uuid", ondelete="CASCADE"), nullable=False
+    )
+    request_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    operation: Mapped[str] = mapped_column(String(64), nullable=False)
+    step: Mapped[str] = mapped_column(String(255), nullable=False)
+    index: Mapped[int] = mapped_column(Integer, nullable=False)
+    total: Mapped[int] = mapped_column(Integer, nullable=False)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 class X509KeyPair(TimestampMixin, Base):
     """A certificate and its private key, the key encrypted at rest."""
 

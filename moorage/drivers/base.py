@@ -8,8 +8,10 @@ provider (Docker), and lets the conductor resume or fail an operation whatever
 the driver does.
 
 Operations block until they are done (the conductor runs them on a worker
-thread and holds the cluster's lease meanwhile). They report each named step to
-``progress`` so that ``status_reason`` tells a person where the operation is, and
+thread and holds the cluster's lease meanwhile). Each is declared as an ordered
+list of named ``Step``s run through ``steps.run(progress, ...)``, so that the
+conductor records them and ``status_reason`` reads ``step 3/7: <name>`` (a driver
+that only calls ``progress.step(name)`` still works, unrecorded), and
 on failure they raise ``DriverError`` whose text names the failing command and
 its message. Every operation must be safe to run again after a partial failure:
 ``delete_cluster`` in particular must remove whatever a failed create left.
@@ -20,12 +22,13 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 from moorage import exceptions
 from moorage.config import CONF
 from moorage.drivers import providers
 from moorage.drivers.providers.base import Provider
+from moorage.drivers.steps import Progress
 from moorage.objects.catalog import Flavor
 from moorage.objects.nodes import NodeRecord
 
@@ -126,11 +129,6 @@ class ClusterResult:
 class HealthReport:
     status: str  # HEALTHY, UNHEALTHY or UNKNOWN
     reason: dict[str, str] = field(default_factory=dict)
-
-
-class Progress(Protocol):
-    def step(self, name: str) -> None:
-        """Record that the named step starts (written to status_reason)."""
 
 
 class Driver(abc.ABC):

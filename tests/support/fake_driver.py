@@ -12,8 +12,10 @@ import itertools
 import threading
 import time
 from collections.abc import Sequence
+from functools import partial
 
 from moorage import exceptions
+from moorage.drivers import steps
 from moorage.drivers.base import (
     ClusterResult,
     ClusterSpec,
@@ -24,6 +26,7 @@ from moorage.drivers.base import (
     Provides,
     TemplateSpec,
 )
+from moorage.drivers.steps import Step
 from moorage.objects.nodes import NodeRecord
 
 NAME = "fake_test_driver"
@@ -38,10 +41,13 @@ class FakeDriver(Driver):
     calls: list[tuple[str, str]] = []
     _lock = threading.Lock()
 
-    def _step(self, progress: Progress, spec: ClusterSpec, name: str) -> None:
+    def _step(self, progress: Progress, spec: ClusterSpec, *names: str) -> None:
+        """Run the named steps as a declared list (``moorage.drivers.steps``)."""
+        steps.run(progress, [Step(name, partial(self._do, spec, name)) for name in names])
+
+    def _do(self, spec: ClusterSpec, name: str) -> None:
         with self._lock:
             self.calls.append((name, spec.uuid))
-        progress.step(name)
         time.sleep(self.delay)
         reason = self.fail_at.get(name)
         if reason is not None:
@@ -68,8 +74,7 @@ class FakeDriver(Driver):
         )
 
     def create_cluster(self, spec: ClusterSpec, progress: Progress) -> ClusterResult:
-        for name in ("create network", "create nodes", "join nodes"):
-            self._step(progress, spec, name)
+        self._step(progress, spec, "create network", "create nodes", "join nodes")
         return self._result(spec)
 
     def delete_cluster(self, spec: ClusterSpec, progress: Progress) -> None:

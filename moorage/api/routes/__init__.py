@@ -32,9 +32,9 @@ from moorage.api.routes import clusters  # noqa: E402
 
 REGISTERED.append(clusters.router)
 
-from moorage.api.routes import cluster_actions  # noqa: E402
+from moorage.api.routes import cluster_actions, events  # noqa: E402
 
-REGISTERED.append(cluster_actions.router)
+REGISTERED += [cluster_actions.router, events.router]
 
 from moorage.api.routes import nodegroups  # noqa: E402
 

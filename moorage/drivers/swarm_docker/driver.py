@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 
 from moorage import exceptions
-from moorage.drivers import dockerapi
+from moorage.drivers import dockerapi, steps
 from moorage.drivers.base import (
     ClusterResult,
     ClusterSpec,
@@ -30,12 +31,26 @@ from moorage.drivers.base import (
     TemplateSpec,
 )
 from moorage.drivers.nodes import addresses, layout, provision, result
+from moorage.drivers.providers.base import Node
+from moorage.drivers.steps import Step
 from moorage.drivers.swarm_docker import health, membership, rolling, swarm
 from moorage.drivers.swarm_docker.session import Session
 from moorage.exceptions import DriverError
 
 LOG = logging.getLogger(__name__)
 MASTER_SIZES = (1, 3, 5)
+
+
+def _network(session: Session) -> None:
+    provision.cluster_network(session)
+    provision.repair(session)
+
+
+def _fill(session: Session, group: NodeGroupSpec) -> None:
+    """Create the nodes the group lacks (none when a resumed create made them)."""
+    missing = group.node_count - len(session.nodes(group.name))
+    if missing > 0:
+        provision.add_nodes(session, group, missing)
 
 
 def _result(session: Session) -> ClusterResult:
@@ -74,24 +89,35 @@ class SwarmDockerDriver(Driver):
         for note in layout.ignored_settings(spec):
             LOG.info("cluster %s: ignoring %s", spec.uuid, note)
         with self.session(spec) as session:
-            progress.step("creating the cluster network")
-            provision.cluster_network(session)
-            provision.repair(session)
             # masters first: the swarm is initialised on the first one
-            for group in sorted(spec.nodegroups, key=lambda g: not layout.is_manager(g)):
-                missing = group.node_count - len(session.nodes(group.name))
-                if missing > 0:
-                    progress.step(f"creating {missing} node(s) of {group.name}")
-                    provision.add_nodes(session, group, missing)
-            membership.join_all(session, progress)
+            groups = sorted(spec.nodegroups, key=lambda g: not layout.is_manager(g))
+            steps.run(
+                progress,
+                [
+                    Step("creating the cluster network", partial(_network, session)),
+                    *(
+                        Step(f"creating the nodes of {g.name}", partial(_fill, session, g))
+                        for g in groups
+                    ),
+                    *membership.join_steps(session, progress),
+                ],
+            )
             return _result(session)
 
     def delete_cluster(self, spec: ClusterSpec, progress: Progress) -> None:
         with self.session(spec, need_tls=False) as session:
-            progress.step("removing node containers and volumes")
-            swarm.parallel(lambda n: self.provider.remove_node(n.name), session.nodes())
-            progress.step("removing the cluster network")
-            self.provider.remove_cluster(spec.uuid)
+
+            def remove_nodes() -> None:
+                swarm.parallel(lambda n: self.provider.remove_node(n.name), session.nodes())
+
+            network = partial(self.provider.remove_cluster, spec.uuid)
+            steps.run(
+                progress,
+                [
+                    Step("removing node containers and volumes", remove_nodes),
+                    Step("removing the cluster network", network),
+                ],
+            )
 
     def resize_nodegroup(
         self,
@@ -109,8 +135,12 @@ class SwarmDockerDriver(Driver):
             swarm_ids = membership.swarm_ids_if_needed(session, present, nodes_to_remove)
             prefix = layout.node_prefix(spec, nodegroup)
             victims = layout.pick_victims(prefix, present, node_count, nodes_to_remove, swarm_ids)
-            membership.remove(session, victims, progress)
-            membership.add(session, nodegroup, node_count - (len(present) - len(victims)), progress)
+            count = node_count - (len(present) - len(victims))
+            steps.run(
+                progress,
+                membership.remove_steps(session, victims)
+                + membership.add_steps(session, nodegroup, count, progress),
+            )
             return _result(session)
 
     def delete_nodegroup(
@@ -144,10 +174,13 @@ class SwarmDockerDriver(Driver):
                 )
             running = [n for n in session.nodes() if n.state == "running"]
             archive = self.provider.image_archive(image) if running else b""
-            for target in running:
-                progress.step(f"loading {image} into {target.name}")
-                load = session.client(target).images.load
-                dockerapi.call(f"load image {image} into node {target.name}", load, archive)
+
+            def load(target: Node) -> None:
+                into = session.client(target).images.load
+                dockerapi.call(f"load image {image} into node {target.name}", into, archive)
+
+            loads = [Step(f"loading {image} into {n.name}", partial(load, n)) for n in running]
+            steps.run(progress, loads)
             return [n.name for n in running]
 
     def heal_cluster(
@@ -161,14 +194,17 @@ class SwarmDockerDriver(Driver):
             for key, value in report.reason.items()
             if key.endswith(".Ready") and value == "False"
         }
-        outcome = ClusterResult()
-        for group in sorted(spec.nodegroups, key=lambda g: not layout.is_manager(g)):
+        outcomes: list[ClusterResult] = [ClusterResult()]
+
+        def heal(group: NodeGroupSpec) -> None:
             victims = (
                 [] if layout.is_manager(group) else sorted(down & self._node_names(spec, group))
             )
-            progress.step(f"healing {group.name}")
-            outcome = self.resize_nodegroup(spec, group, group.node_count, victims, progress)
-        return outcome
+            outcomes.append(self.resize_nodegroup(spec, group, group.node_count, victims, progress))
+
+        groups = sorted(spec.nodegroups, key=lambda g: not layout.is_manager(g))
+        steps.run(progress, [Step(f"healing {g.name}", partial(heal, g)) for g in groups])
+        return outcomes[-1]
 
     def poll_health(self, spec: ClusterSpec) -> HealthReport | None:
         try:
