@@ -199,6 +199,16 @@ def _work(
             result = work(spec, progress)
         except LeaseLost:
             raise  # a step found the lease lost: nothing more is ours to write
+        except exceptions.ServiceUnavailable:
+            # A step could not be recorded: the database, not the driver, failed. The
+            # request stays RUNNING and reconcile resumes it (from the first step not
+            # done, where that is safe) instead of failing a cluster that is fine.
+            LOG.warning(
+                "Cluster %s: %s interrupted: database unreachable",
+                request.cluster_uuid,
+                plan.action,
+            )
+            raise
         except Exception as exc:  # every failure must end in a *_FAILED status
             LOG.warning("Cluster %s: %s failed: %s", request.cluster_uuid, plan.action, exc)
             error = exc

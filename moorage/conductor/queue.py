@@ -34,6 +34,9 @@ from moorage.objects.status import IllegalTransition, Status
 
 LOG = logging.getLogger(__name__)
 
+# Seconds a call waits for a lease being handed back after the last queued request.
+HANDOVER_WAIT = 5.0
+
 Handler = Callable[..., Begin]  # a request's arguments -> what begins it
 Job = Callable[[], None]
 
@@ -104,7 +107,7 @@ class RequestQueue:
         error); the driver work and whatever is recorded meanwhile go on in the
         background under the same lease.
         """
-        lease = self.lease(cluster_uuid).acquire()  # held elsewhere: LeaseHeld, a 409
+        lease = self._take_for_call(cluster_uuid)
         try:
             with fenced(lease) as session:
                 operations.load(session, cluster_uuid)
@@ -121,6 +124,21 @@ class RequestQueue:
             self.give_back(lease)  # at once: the caller may send its next request right away
             raise
         self._submit(lambda: self.process(cluster_uuid, lease, work))
+
+    def _take_for_call(self, cluster_uuid: str) -> Lease:
+        """The lease for a call; LeaseHeld (a 409) while requests are unfinished.
+
+        With none left, a holder is only giving the lease back after the last one (a
+        client saw the cluster settle a moment before): wait for that hand-over
+        rather than refuse a request that nothing stands in the way of.
+        """
+        try:
+            return self.lease(cluster_uuid).acquire()
+        except LeaseHeld:
+            with transaction() as session:
+                if requests.unfinished(session, cluster_uuid):
+                    raise
+            return self.lease(cluster_uuid).acquire(wait=HANDOVER_WAIT)
 
     def _take(self, cluster_uuid: str) -> Lease | None:
         if self._stopping.is_set():

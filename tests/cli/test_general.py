@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from moorage.cli import main
+from tests.api.conftest import wait_for
 from tests.cli.conftest import TEMPLATE, Cli
 from tests.support.live import LiveServer, free_port, serve
 
@@ -89,10 +90,14 @@ def test_serve_through_the_cli_module(tmp_path: Path, capsys: pytest.CaptureFixt
     """``python -m moorage.cli.main serve`` is a working service (no test driver)."""
     with serve(tmp_path, fake=False) as live:
         assert main.run(["--url", live.url, "template", "list"]) == 0
+        # The access line is written once the answer has gone out: a moment after the
+        # client has it.
+        access = '"GET /v1/clustertemplates" 200 '
+        wait_for(lambda: access in live.log_file.read_text())
         log = live.log_file.read_text()
     assert capsys.readouterr().out.splitlines() == ["uuid  name  tags", "----  ----  ----"]
     assert f"Moorage API listening on {live.url}/ " in log
-    assert '"GET /v1/clustertemplates" 200 ' in log  # the access log
+    assert access in log  # the access log
 
 
 FORBIDDEN = ("moorage.db", "moorage.conductor", "moorage.drivers", "moorage.api")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -12,6 +13,7 @@ from sqlalchemy import select, update
 from moorage import exceptions
 from moorage.conductor import operations, periodic
 from moorage.conductor.manager import ConductorManager
+from moorage.conductor.steps import StepRecorder
 from moorage.context import RequestContext
 from moorage.db import migrate, models, requests, session
 from moorage.db.models import utcnow
@@ -218,6 +220,41 @@ def test_a_cast_refused_while_the_database_is_down_is_run_later(
         with pytest.raises(exceptions.ServiceUnavailable):
             manager.cluster_create(CTX, uuid)
     assert _states(uuid) == ["PENDING"]
+    periodic.reconcile(manager)
+    row = _row(uuid)
+    assert row is not None and row.status == Status.CREATE_COMPLETE
+    assert _states(uuid) == ["COMPLETE"]
+
+
+def test_an_operation_cut_off_from_the_database_is_resumed_not_failed(
+    manager: ConductorManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step that cannot be recorded (the database restarts) is no driver failure: the
+    cluster stays CREATE_IN_PROGRESS and reconcile finishes the create."""
+    uuid = _cluster(Status.CREATE_IN_PROGRESS, ca_cert_ref=None, magnum_cert_ref=None)
+    _age(uuid)
+    _record(uuid, "cluster_create")
+    original = StepRecorder._run
+    outages = [exceptions.ServiceUnavailable()]
+
+    def flaky(self: StepRecorder, *args: Any, **kwargs: Any) -> None:
+        if outages:
+            raise outages.pop()
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(StepRecorder, "_run", flaky)
+    with pytest.raises(exceptions.ServiceUnavailable):
+        manager.cluster_create(CTX, uuid)
+    row = _row(uuid)
+    assert row is not None and row.status == Status.CREATE_IN_PROGRESS
+    assert _states(uuid) == ["RUNNING"]
+    _age(uuid)
+    with transaction() as s:  # its conductor is gone: the lease has run out
+        s.execute(
+            update(models.Cluster)
+            .where(models.Cluster.uuid == uuid)
+            .values(lease_expires_at=utcnow() - timedelta(seconds=1))
+        )
     periodic.reconcile(manager)
     row = _row(uuid)
     assert row is not None and row.status == Status.CREATE_COMPLETE
