@@ -70,6 +70,21 @@ async def read_json(request: Request, *, optional: bool = False) -> Any:
     return document
 
 
+async def json_document(request: Request) -> Any:
+    """Dependency: the JSON body (``read_json``), awaited on the event loop.
+
+    With the body read here a route can be a plain ``def``, which FastAPI runs in
+    its thread pool, where database work may block without stopping other requests.
+    Declare it after the context, so that authentication is answered first.
+    """
+    return await read_json(request)
+
+
+async def optional_json_document(request: Request) -> Any:
+    """Dependency: ``json_document`` for routes whose clients may send no body."""
+    return await read_json(request, optional=True)
+
+
 def reject_unknown_args(request: Request) -> None:
     """Router dependency: a query parameter the route does not declare is a 400."""
     route = request.scope.get("route")

@@ -27,6 +27,7 @@ from moorage.drivers.base import ClusterResult, ClusterSpec, Driver, Progress
 from moorage.notify import events
 from moorage.objects.requests import RequestState
 from moorage.objects.status import Status
+from moorage.services.clusters import load
 
 LOG = logging.getLogger(__name__)
 
@@ -79,13 +80,6 @@ class Recorded:
             dict(row.context or {}),
             row.state == RequestState.RUNNING,
         )
-
-
-def load(session: Session, cluster_uuid: str) -> models.Cluster:
-    cluster = session.scalar(select(models.Cluster).where(models.Cluster.uuid == cluster_uuid))
-    if cluster is None:
-        raise exceptions.ResourceNotFound("Cluster", cluster_uuid)
-    return cluster
 
 
 def driver_for(session: Session, cluster: models.Cluster) -> Driver:

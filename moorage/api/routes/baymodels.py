@@ -13,7 +13,7 @@ from fastapi import Depends, Request, Response
 
 from moorage import exceptions
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, Router, json_body, read_json
+from moorage.api.common import Paging, Router, json_body, json_document
 from moorage.api.routes import clustertemplates as templates
 from moorage.api.routes.bays import legacy_only
 from moorage.context import RequestContext
@@ -66,10 +66,13 @@ BAYMODEL = templates.Flavour(
     summary="Create a baymodel (legacy cluster template)",
     openapi_extra=json_body(json_schema(BAYMODEL.schema)),
 )
-async def create(
-    request: Request, response: Response, ctx: RequestContext = Depends(context_from)
+def create(
+    request: Request,
+    response: Response,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    body = templates.create_from(request, ctx, await read_json(request), BAYMODEL)
+    body = templates.create_from(request, ctx, document, BAYMODEL)
     response.headers["Location"] = body["links"][0]["href"]
     return body
 
@@ -89,10 +92,13 @@ def get_one(
 
 
 @router.json_patch("/baymodels/{ident}", "Update a baymodel (JSON patch)")
-async def patch(
-    request: Request, ident: str, ctx: RequestContext = Depends(context_from)
+def patch(
+    request: Request,
+    ident: str,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    return templates.patch_from(request, ctx, ident, await read_json(request), BAYMODEL)
+    return templates.patch_from(request, ctx, ident, document, BAYMODEL)
 
 
 @router.delete("/baymodels/{ident}", status_code=204, summary="Delete a baymodel")

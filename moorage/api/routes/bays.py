@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from moorage.api import microversion
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, Router, json_body, read_json
+from moorage.api.common import Paging, Router, json_body, json_document
 from moorage.api.errors import FrameworkError
 from moorage.api.routes import clusters
 from moorage.context import RequestContext
@@ -112,10 +112,13 @@ def _legacy_answer(request: Request) -> bool:
     summary="Create a bay (legacy cluster)",
     openapi_extra=json_body(json_schema(SCHEMA)),
 )
-async def create(
-    request: Request, response: Response, ctx: RequestContext = Depends(context_from)
+def create(
+    request: Request,
+    response: Response,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    values = with_defaults(parse_body("bay", await read_json(request), SCHEMA), SCHEMA)
+    values = with_defaults(parse_body("bay", document, SCHEMA), SCHEMA)
     names_back = {bay: cluster for cluster, bay in ALIASES.items()}
     values = {names_back.get(k, k): v for k, v in values.items()}
     values["merge_labels"] = False
@@ -158,15 +161,15 @@ def get_one(
 
 
 @router.json_patch("/bays/{ident}", "Update a bay (JSON patch)", status_code=202)
-async def patch(
+def patch(
     request: Request,
     response: Response,
     ident: str,
-    rollback: str | None = None,
     ctx: RequestContext = Depends(context_from),
+    flag: bool = Depends(clusters.rollback_flag),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    flag = clusters.rollback_flag(request, rollback)
-    ops = jsonpatch.parse(await read_json(request))
+    ops = jsonpatch.parse(document)
     with transaction() as session:
         row = clusters.visible(session, ctx, ident, "bay", "update")
         clusters.patch_and_dispatch(session, ctx, microversion.of(request), row, ops, flag, ALIASES)

@@ -1,33 +1,26 @@
 """``/v1/clusters``: create, list, show, patch and delete clusters.
 
-Beyond Magnum, the API writes the cluster row and its two default node groups
-itself (status CREATE_IN_PROGRESS) and records every operation it asks of the
-conductor in the cluster's queue of requests (``cluster_request``) before casting
-it, so that a lost message or a dead conductor is recovered by the reconcile loop.
+The rows and the recorded requests are ``moorage.services.clusters``' work; these
+routes parse, authorise and present.
 """
 
 from __future__ import annotations
 
-import logging
-import uuid as uuidlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import Depends, Request, Response
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
 from moorage.api import limits, microversion, policy
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, Router, iso, json_body, links, listing, read_json
+from moorage.api.common import Paging, Router, iso, json_body, json_document, links, listing
 from moorage.api.microversion import Version
 from moorage.context import RequestContext
-from moorage.db import models, quotas, requests
-from moorage.db.query import count, find
+from moorage.db import models
 from moorage.db.session import transaction
-from moorage.drivers import registry
-from moorage.objects import catalog, names, template_rules
 from moorage.objects import labels as labelling
 from moorage.objects import patch as jsonpatch
 from moorage.objects.fields import (
@@ -46,17 +39,15 @@ from moorage.objects.fields import (
     with_defaults,
 )
 from moorage.objects.requests import Operation
-from moorage.objects.status import FAILED, Health, Status
-from moorage.rpc import api as rpc_api
-
-LOG = logging.getLogger(__name__)
+from moorage.objects.status import FAILED, Health
+from moorage.services import clusters as services
+from moorage.services import nodegroups
 
 router = Router(tags=["clusters"])
 
-KIND = "Cluster"
+KIND = services.KIND
 COLLECTION = "clusters"
 NAME_PATTERN = r"^[a-zA-Z][a-zA-Z0-9_.-]*$"
-ZERO_NODES = "Resizing a nodegroup to zero is not supported in the provided microversion."
 
 
 def _ignored() -> Field:
@@ -195,136 +186,6 @@ PATCH_INTERNAL = (
 CHANGEABLE = frozenset({"node_count", "health_status", "health_status_reason"})
 
 
-# --- conductor intents ---------------------------------------------------------------
-
-
-def dispatch(
-    session: Session,
-    ctx: RequestContext,
-    cluster: models.Cluster,
-    operation: Operation,
-    **arguments: Any,
-) -> None:
-    """Append the request to the cluster's queue, and cast it once that is committed.
-
-    The record is what the conductor runs, in order after the requests before it,
-    and what the reconcile loop runs when the cast is lost.
-    """
-    requests.record(session, cluster.uuid, operation, arguments, ctx.to_dict())
-
-    def nudge(_session: Session) -> None:
-        try:
-            rpc_api.request(ctx, operation, cluster.uuid, **arguments)
-        except Exception:  # the request is stored; reconcile runs it later
-            LOG.warning("Cast %s for %s failed", operation, cluster.uuid, exc_info=True)
-
-    event.listen(session, "after_commit", nudge, once=True)
-
-
-# --- lookups and checks -----------------------------------------------------------
-
-
-def lookup(session: Session, ctx: RequestContext, ident: str) -> models.Cluster:
-    return find(session, models.Cluster, KIND, ident, ctx)
-
-
-def target(row: models.Cluster) -> dict[str, Any]:
-    return {"project_id": row.project_id, "user_id": row.user_id}
-
-
-def nodegroups_of(
-    session: Session, cluster_uuids: Sequence[str]
-) -> dict[str, list[models.NodeGroup]]:
-    """Node groups of several clusters in one query, in creation order."""
-    groups: dict[str, list[models.NodeGroup]] = {uuid: [] for uuid in cluster_uuids}
-    stmt = (
-        select(models.NodeGroup)
-        .where(models.NodeGroup.cluster_id.in_(list(cluster_uuids)))
-        .order_by(models.NodeGroup.id)
-    )
-    for group in session.scalars(stmt):
-        groups[group.cluster_id].append(group)
-    return groups
-
-
-def default_worker(session: Session, cluster: models.Cluster) -> models.NodeGroup:
-    for group in nodegroups_of(session, [cluster.uuid])[cluster.uuid]:
-        if group.is_default and group.role != "master":
-            return group
-    raise exceptions.ResourceNotFound("Nodegroup", "default-worker")
-
-
-def nodegroup_of(
-    session: Session, ctx: RequestContext, cluster: models.Cluster, ident: str | None
-) -> models.NodeGroup:
-    """A node group of ``cluster`` by uuid, integer id or name; none named: the default worker."""
-    if not ident:
-        return default_worker(session, cluster)
-    extra = models.NodeGroup.cluster_id == cluster.uuid
-    return find(session, models.NodeGroup, "Nodegroup", ident, ctx, extra=extra, by_id=True)
-
-
-def check_node_count(version: Version, node_count: int) -> None:
-    if node_count == 0 and not version.at_least(10):
-        raise exceptions.Invalid(ZERO_NODES)
-
-
-def _template_for_create(
-    session: Session, ctx: RequestContext, ident: str, missing_is_404: bool
-) -> models.ClusterTemplate:
-    try:
-        return find(session, models.ClusterTemplate, "ClusterTemplate", ident, ctx, by_id=True)
-    except exceptions.NotFound as exc:
-        if missing_is_404:
-            raise
-        raise exceptions.Invalid(exc.text) from exc
-
-
-def _check_quota(session: Session, ctx: RequestContext) -> None:
-    limit = quotas.cluster_limit(session, ctx.project_id)
-    used = count(
-        session, select(models.Cluster.id).where(models.Cluster.project_id == ctx.project_id)
-    )
-    if used >= limit:
-        raise exceptions.QuotaExceeded(limit)
-
-
-def _min_node_count(labels: Mapping[str, str]) -> int:
-    value = labels.get("min_node_count", "0")
-    return int(value) if value.isdigit() else 0
-
-
-def _default_nodegroups(
-    cluster: models.Cluster, template: models.ClusterTemplate, master_count: int, node_count: int
-) -> list[models.NodeGroup]:
-    """``default-master`` then ``default-worker``, as Magnum's conductor makes them."""
-    labels = cluster.labels
-    common: dict[str, Any] = {
-        "cluster_id": cluster.uuid,
-        "project_id": cluster.project_id,
-        "labels": dict(labels),
-        "image_id": template.image_id,
-        "docker_volume_size": cluster.docker_volume_size,
-        "is_default": True,
-        "status": Status.CREATE_IN_PROGRESS,
-    }
-    return [
-        models.NodeGroup(
-            uuid=str(uuidlib.uuid4()),
-            name=name,
-            role=role,
-            node_count=count,
-            flavor_id=flavor,
-            min_node_count=minimum,
-            **common,
-        )
-        for name, role, count, flavor, minimum in (
-            ("default-master", "master", master_count, cluster.master_flavor_id, 0),
-            ("default-worker", "worker", node_count, cluster.flavor_id, _min_node_count(labels)),
-        )
-    ]
-
-
 def create_row(
     session: Session,
     ctx: RequestContext,
@@ -333,78 +194,18 @@ def create_row(
     rule: str = "cluster:create",
     missing_template_404: bool | None = None,
 ) -> models.Cluster:
-    """Magnum's checks for a new cluster, in its order; then the rows and the cast.
+    """A new cluster, its rows and its request; ``rule`` is the policy (bays have their own).
 
-    ``values`` are parsed request fields with Magnum's cluster names. A missing
-    template is a 404 from 1.10 on unless ``missing_template_404`` says otherwise.
+    A missing template is a 404 from 1.10 on unless ``missing_template_404`` says otherwise.
     """
+
+    def admit(node_count: int) -> None:
+        limits.check_node_count(version, node_count)
+        policy.authorize(ctx, rule)
+
     if missing_template_404 is None:
         missing_template_404 = version.at_least(10)
-    # Before any read: the quota count below must see the clusters of every create
-    # of this project that held the lock before (see quotas.lock_project).
-    quotas.lock_project(session, ctx.project_id)
-    template = _template_for_create(
-        session, ctx, values["cluster_template_id"], missing_template_404
-    )
-    driver = registry.find_name(
-        template.server_type or "vm", template.cluster_distro, template.coe or ""
-    )
-    volume_size = values.get("docker_volume_size") or template.docker_volume_size
-    template_rules.check_volume_size(template.docker_storage_driver, volume_size)
-    master_count, node_count = values["master_count"], values["node_count"]
-    cluster_driver = registry.get_by_name(driver)
-    cluster_driver.validate_master_size(master_count)
-    cluster_driver.validate_cluster_size(master_count + node_count)
-    check_node_count(version, node_count)
-    policy.authorize(ctx, rule)
-    _check_quota(session, ctx)
-    if template.hidden and not ctx.is_admin:
-        raise exceptions.NotAuthorized()
-    labels = labelling.merged(template.labels or {}, values.get("labels"), values["merge_labels"])
-    inherited = {
-        key: values.get(key) if values.get(key) is not None else getattr(template, source)
-        for key, source in (
-            ("keypair", "keypair_id"),
-            ("flavor_id", "flavor_id"),
-            ("master_flavor_id", "master_flavor_id"),
-            ("fixed_network", "fixed_network"),
-            ("fixed_subnet", "fixed_subnet"),
-            ("floating_ip_enabled", "floating_ip_enabled"),
-            ("master_lb_enabled", "master_lb_enabled"),
-        )
-    }
-    template_rules.check_flavors(labels, inherited["flavor_id"], inherited["master_flavor_id"])
-    template_rules.check_resources(
-        {
-            **inherited,
-            "image_id": template.image_id,
-            "external_network_id": template.external_network_id,
-        }
-    )
-    if inherited["keypair"] is not None:
-        catalog.check_keypair(inherited["keypair"])
-    if master_count > 1 and not inherited["master_lb_enabled"]:
-        raise exceptions.Invalid("master_count must be 1 when master_lb_enabled is False")
-    row = models.Cluster(
-        uuid=str(uuidlib.uuid4()),
-        name=values.get("name") or names.generate("cluster"),
-        project_id=ctx.project_id,
-        user_id=ctx.user_id,
-        cluster_template_id=template.uuid,
-        docker_volume_size=volume_size,
-        labels=labels,
-        create_timeout=values["create_timeout"],
-        discovery_url=values.get("discovery_url"),
-        health_status=values.get("health_status"),
-        health_status_reason=values.get("health_status_reason") or {},
-        status=Status.CREATE_IN_PROGRESS,
-        **inherited,
-    )
-    session.add(row)
-    session.add_all(_default_nodegroups(row, template, master_count, node_count))
-    dispatch(session, ctx, row, Operation.CLUSTER_CREATE)
-    session.flush()
-    return row
+    return services.create(session, ctx, values, admit, missing_template_404)
 
 
 # --- representations ----------------------------------------------------------------
@@ -421,7 +222,7 @@ def render(
 
     Keys are Magnum's cluster names (``stack_id`` becomes ``cluster_id`` from 1.13).
     """
-    groups = nodegroups_of(session, [row.uuid for row in rows])
+    groups = nodegroups.of_clusters(session, [row.uuid for row in rows])
     template_uuids = {row.cluster_template_id for row in rows}
     stmt = select(models.ClusterTemplate.uuid, models.ClusterTemplate.labels).where(
         models.ClusterTemplate.uuid.in_(template_uuids)
@@ -485,8 +286,12 @@ def show(session: Session, request: Request, row: models.Cluster) -> dict[str, A
     summary="Create a cluster",
     openapi_extra=json_body(json_schema(SCHEMA)),
 )
-async def create(request: Request, ctx: RequestContext = Depends(context_from)) -> dict[str, Any]:
-    values = parse_body("cluster", await read_json(request), SCHEMA)
+def create(
+    request: Request,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
+) -> dict[str, Any]:
+    values = parse_body("cluster", document, SCHEMA)
     values = with_defaults(values, SCHEMA)
     with transaction() as session:
         row = create_row(session, ctx, microversion.of(request), values)
@@ -536,8 +341,8 @@ def visible(
     """The cluster ``<prefix>:<action>`` may act on; admins reach every project's."""
     all_rule = f"{prefix}:{'get_one' if action == 'get' else action}_all_projects"
     wide = policy.widen_for_admin(ctx, all_rule)
-    row = lookup(session, wide, ident)
-    policy.authorize(ctx, f"{prefix}:{action}", target(row))
+    row = services.lookup(session, wide, ident)
+    policy.authorize(ctx, f"{prefix}:{action}", services.target(row))
     return row
 
 
@@ -561,8 +366,8 @@ def patched(
     (bays). Only node_count and the health fields may change (Magnum's rule).
     """
     aliases = aliases or {}
-    worker = default_worker(session, row)
-    groups = nodegroups_of(session, [row.uuid])[row.uuid]
+    worker = nodegroups.default_worker(session, row)
+    groups = nodegroups.of_cluster(session, row.uuid)
     before = {key: getattr(row, key) for key in PATCHABLE if key in COLUMNS}
     before["labels"] = row.labels or {}
     before["health_status_reason"] = row.health_status_reason or {}
@@ -603,9 +408,11 @@ def patch_and_dispatch(
     aliases: Mapping[str, str] | None = None,
 ) -> None:
     node_count, after = patched(session, row, ops, aliases)
-    check_node_count(version, node_count)
-    limits.check_cluster_size(session, row, node_count, default_worker(session, row).uuid)
-    dispatch(
+    limits.check_node_count(version, node_count)
+    limits.check_cluster_size(
+        session, row, node_count, nodegroups.default_worker(session, row).uuid
+    )
+    services.dispatch(
         session,
         ctx,
         row,
@@ -617,8 +424,8 @@ def patch_and_dispatch(
     )
 
 
-def rollback_flag(request: Request, rollback: str | None) -> bool:
-    """``?rollback=`` exists from 1.3 on; before that it is an unknown argument."""
+def rollback_flag(request: Request, rollback: str | None = None) -> bool:
+    """Dependency: ``?rollback=`` exists from 1.3 on; before that it is an unknown argument."""
     if rollback is None:
         return False
     if not microversion.of(request).at_least(3):
@@ -627,14 +434,14 @@ def rollback_flag(request: Request, rollback: str | None) -> bool:
 
 
 @router.json_patch("/clusters/{ident}", "Update a cluster (JSON patch)", status_code=202)
-async def patch(
+def patch(
     request: Request,
     ident: str,
-    rollback: str | None = None,
     ctx: RequestContext = Depends(context_from),
+    flag: bool = Depends(rollback_flag),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    flag = rollback_flag(request, rollback)
-    ops = jsonpatch.parse(await read_json(request))
+    ops = jsonpatch.parse(document)
     with transaction() as session:
         row = visible(session, ctx, ident, "cluster", "update")
         policy.authorize(ctx, "cluster:update_health_status")
@@ -643,7 +450,7 @@ async def patch(
 
 
 def delete_row(session: Session, ctx: RequestContext, row: models.Cluster) -> None:
-    dispatch(session, ctx, row, Operation.CLUSTER_DELETE)
+    services.dispatch(session, ctx, row, Operation.CLUSTER_DELETE)
 
 
 @router.delete("/clusters/{ident}", status_code=204, summary="Delete a cluster")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from moorage import exceptions
 from moorage.api import policy
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, Router, iso, json_body, links, listing, read_json
+from moorage.api.common import Paging, Router, iso, json_body, json_document, links, listing
 from moorage.config import CONF
 from moorage.context import RequestContext
 from moorage.db import models
@@ -161,10 +161,13 @@ def _check_publish(ctx: RequestContext, flavour: Flavour) -> None:
     summary="Create a cluster template",
     openapi_extra=json_body(json_schema(SCHEMA)),
 )
-async def create(
-    request: Request, response: Response, ctx: RequestContext = Depends(context_from)
+def create(
+    request: Request,
+    response: Response,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    body = create_from(request, ctx, await read_json(request), TEMPLATE)
+    body = create_from(request, ctx, document, TEMPLATE)
     response.headers["Location"] = body["links"][0]["href"]
     return body
 
@@ -260,10 +263,13 @@ def _allowed_on_referenced(changes: set[str], after: dict[str, Any]) -> bool:
 
 
 @router.json_patch("/clustertemplates/{ident}", "Update a cluster template (JSON patch)")
-async def patch(
-    request: Request, ident: str, ctx: RequestContext = Depends(context_from)
+def patch(
+    request: Request,
+    ident: str,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    return patch_from(request, ctx, ident, await read_json(request), TEMPLATE)
+    return patch_from(request, ctx, ident, document, TEMPLATE)
 
 
 def patch_from(

@@ -24,11 +24,10 @@ from moorage.api.common import (
     collection,
     iso,
     json_body,
+    json_document,
     links,
     next_link,
-    read_json,
 )
-from moorage.api.routes import clusters
 from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.query import paginate, scoped
@@ -50,10 +49,12 @@ from moorage.objects.fields import (
 )
 from moorage.objects.requests import Operation
 from moorage.objects.status import Status
+from moorage.services import clusters
+from moorage.services import nodegroups as services
 
 router = Router(tags=["nodegroups"], dependencies=[Depends(microversion.require(9))])
 
-KIND = "Nodegroup"
+KIND = services.KIND
 
 SCHEMA: Schema = {
     **{
@@ -275,7 +276,7 @@ def _cluster_and_group(
     session: Session, ctx: RequestContext, cluster_ident: str, ident: str
 ) -> tuple[models.Cluster, models.NodeGroup]:
     cluster = clusters.lookup(session, ctx, cluster_ident)
-    return cluster, clusters.nodegroup_of(session, ctx, cluster, ident)
+    return cluster, services.find(session, ctx, cluster, ident)
 
 
 @router.get("/clusters/{cluster_ident}/nodegroups", summary="List a cluster's node groups")
@@ -291,7 +292,7 @@ def get_all(
     pg = paging.page(models.NodeGroup)
     with transaction() as session:
         cluster = clusters.lookup(session, ctx, cluster_ident)
-        marker = clusters.nodegroup_of(session, ctx, cluster, pg.marker) if pg.marker else None
+        marker = services.find(session, ctx, cluster, pg.marker) if pg.marker else None
         stmt = scoped(select(models.NodeGroup), models.NodeGroup, ctx).where(
             models.NodeGroup.cluster_id == cluster.uuid
         )
@@ -312,7 +313,7 @@ def get_one(
     with transaction() as session:
         cluster = clusters.lookup(session, ctx, cluster_ident)
         policy.authorize(ctx, "nodegroup:get")
-        return show(request, cluster, clusters.nodegroup_of(session, ctx, cluster, ident))
+        return show(request, cluster, services.find(session, ctx, cluster, ident))
 
 
 def _template_image(session: Session, cluster: models.Cluster) -> str | None:
@@ -329,10 +330,13 @@ def _template_image(session: Session, cluster: models.Cluster) -> str | None:
     summary="Add a node group to a cluster",
     openapi_extra=json_body(json_schema(SCHEMA)),
 )
-async def create(
-    request: Request, cluster_ident: str, ctx: RequestContext = Depends(context_from)
+def create(
+    request: Request,
+    cluster_ident: str,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    given = parse_body("nodegroup", await read_json(request), SCHEMA)
+    given = parse_body("nodegroup", document, SCHEMA)
     values = with_defaults(given, SCHEMA)
     taints = _taints(values.get("node_taints"))
     name, node_count = values["name"], values["node_count"]
@@ -341,12 +345,12 @@ async def create(
         cluster = clusters.lookup(session, ctx, cluster_ident)
         if not cluster.api_address:
             raise exceptions.Conflict("Cluster API address is not available yet")
-        existing = clusters.nodegroups_of(session, [cluster.uuid])[cluster.uuid]
+        existing = services.of_cluster(session, cluster.uuid)
         if name in {g.name for g in existing}:
             raise exceptions.Conflict(
                 f"A node group with name {name} already exists in the cluster {cluster.name}."
             )
-        clusters.check_node_count(microversion.of(request), node_count)
+        limits.check_node_count(microversion.of(request), node_count)
         check_counts(name, node_count, values["min_node_count"], values.get("max_node_count"))
         limits.check_cluster_size(session, cluster, node_count)
         limits.check_max_node_count(session, cluster, values.get("max_node_count"))
@@ -402,10 +406,14 @@ async def create(
     "Update a node group's bounds, node labels and taints (JSON patch)",
     status_code=202,
 )
-async def patch(
-    request: Request, cluster_ident: str, ident: str, ctx: RequestContext = Depends(context_from)
+def patch(
+    request: Request,
+    cluster_ident: str,
+    ident: str,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    ops = jsonpatch.parse(await read_json(request))
+    ops = jsonpatch.parse(document)
     policy.authorize(ctx, "nodegroup:update")
     with transaction() as session:
         cluster, group = _cluster_and_group(session, ctx, cluster_ident, ident)

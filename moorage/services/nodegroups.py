@@ -1,0 +1,100 @@
+"""A cluster's node groups: finding them, and the default ones a new cluster gets."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from moorage import exceptions
+from moorage.context import RequestContext
+from moorage.db import models
+from moorage.db.query import find as find_row
+from moorage.objects.status import Status
+
+KIND = "Nodegroup"
+
+
+def of_clusters(
+    session: Session, cluster_uuids: Sequence[str]
+) -> dict[str, list[models.NodeGroup]]:
+    """Node groups of several clusters in one query, in creation order."""
+    groups: dict[str, list[models.NodeGroup]] = {uuid: [] for uuid in cluster_uuids}
+    stmt = (
+        select(models.NodeGroup)
+        .where(models.NodeGroup.cluster_id.in_(list(cluster_uuids)))
+        .order_by(models.NodeGroup.id)
+    )
+    for group in session.scalars(stmt):
+        groups[group.cluster_id].append(group)
+    return groups
+
+
+def of_cluster(session: Session, cluster_uuid: str) -> list[models.NodeGroup]:
+    """One cluster's node groups, in creation order (``default-master`` first)."""
+    return of_clusters(session, [cluster_uuid])[cluster_uuid]
+
+
+def default_worker(session: Session, cluster: models.Cluster) -> models.NodeGroup:
+    """The group Magnum's cluster-level ``node_count`` addresses."""
+    for group in of_cluster(session, cluster.uuid):
+        if group.is_default and group.role != "master":
+            return group
+    raise exceptions.ResourceNotFound(KIND, "default-worker")
+
+
+def by_uuid(session: Session, cluster: models.Cluster, nodegroup_uuid: str) -> models.NodeGroup:
+    """A group the conductor was asked to work on, which must belong to ``cluster``."""
+    for group in of_cluster(session, cluster.uuid):
+        if group.uuid == nodegroup_uuid:
+            return group
+    raise exceptions.ResourceNotFound(KIND, nodegroup_uuid)
+
+
+def find(
+    session: Session, ctx: RequestContext, cluster: models.Cluster, ident: str | None
+) -> models.NodeGroup:
+    """A node group of ``cluster`` by uuid, integer id or name; none named: the default worker."""
+    if not ident:
+        return default_worker(session, cluster)
+    extra = models.NodeGroup.cluster_id == cluster.uuid
+    return find_row(session, models.NodeGroup, KIND, ident, ctx, extra=extra, by_id=True)
+
+
+def _min_node_count(labels: Mapping[str, str]) -> int:
+    value = labels.get("min_node_count", "0")
+    return int(value) if value.isdigit() else 0
+
+
+def defaults(
+    cluster: models.Cluster, template: models.ClusterTemplate, master_count: int, node_count: int
+) -> list[models.NodeGroup]:
+    """``default-master`` then ``default-worker``, as Magnum's conductor makes them."""
+    labels = cluster.labels
+    common: dict[str, Any] = {
+        "cluster_id": cluster.uuid,
+        "project_id": cluster.project_id,
+        "labels": dict(labels),
+        "image_id": template.image_id,
+        "docker_volume_size": cluster.docker_volume_size,
+        "is_default": True,
+        "status": Status.CREATE_IN_PROGRESS,
+    }
+    return [
+        models.NodeGroup(
+            uuid=str(uuidlib.uuid4()),
+            name=name,
+            role=role,
+            node_count=count,
+            flavor_id=flavor,
+            min_node_count=minimum,
+            **common,
+        )
+        for name, role, count, flavor, minimum in (
+            ("default-master", "master", master_count, cluster.master_flavor_id, 0),
+            ("default-worker", "worker", node_count, cluster.flavor_id, _min_node_count(labels)),
+        )
+    ]
