@@ -79,6 +79,11 @@ def dispatch(
     event.listen(session, "after_commit", nudge, once=True)
 
 
+def delete(session: Session, ctx: RequestContext, row: models.Cluster) -> None:
+    """Ask for the cluster's deletion; the conductor removes the rows when it is done."""
+    dispatch(session, ctx, row, Operation.CLUSTER_DELETE)
+
+
 def _template_for_create(
     session: Session, ctx: RequestContext, ident: str, missing_is_404: bool
 ) -> models.ClusterTemplate:

@@ -1,4 +1,5 @@
-"""A cluster's node groups: finding them, and the default ones a new cluster gets."""
+"""A cluster's node groups: finding them, the default ones a new cluster gets, and
+Magnum's rules for a group's counts, node labels and taints."""
 
 from __future__ import annotations
 
@@ -16,6 +17,26 @@ from moorage.db.query import find as find_row
 from moorage.objects.status import Status
 
 KIND = "Nodegroup"
+
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+RESERVED_LABEL_DOMAINS = ("kubernetes.io", "k8s.io")
+ALLOWED_LABEL_PREFIXES = ("kubelet.kubernetes.io", "node.kubernetes.io")
+ALLOWED_LABEL_KEYS = frozenset(
+    {
+        "beta.kubernetes.io/arch",
+        "beta.kubernetes.io/instance-type",
+        "beta.kubernetes.io/os",
+        "failure-domain.beta.kubernetes.io/region",
+        "failure-domain.beta.kubernetes.io/zone",
+        "kubernetes.io/arch",
+        "kubernetes.io/hostname",
+        "kubernetes.io/os",
+        "node.kubernetes.io/instance-type",
+        "node.kubernetes.io/windows-build",
+        "topology.kubernetes.io/region",
+        "topology.kubernetes.io/zone",
+    }
+)
 
 
 def of_clusters(
@@ -98,3 +119,67 @@ def defaults(
             ("default-worker", "worker", node_count, cluster.flavor_id, _min_node_count(labels)),
         )
     ]
+
+
+def _invalid(attr: str, name: str, why: str) -> exceptions.Conflict:
+    return exceptions.Conflict(f"{attr} for {name} is invalid ({why}).")
+
+
+def check_counts(name: str, node_count: int, low: int, high: int | None) -> None:
+    if high is not None and high < low:
+        raise _invalid(
+            "max_node_count",
+            name,
+            f"min_node_count ({low}) should be less or equal to max_node_count ({high})",
+        )
+    if high is not None and node_count > high:
+        raise _invalid(
+            "max_node_count",
+            name,
+            f"node_count ({node_count}) should be less or equal to max_node_count ({high})",
+        )
+    if low > node_count:
+        raise _invalid(
+            "min_node_count",
+            name,
+            f"min_node_count ({low}) should be less or equal to node_count ({node_count})",
+        )
+
+
+def _reserved(key: str) -> bool:
+    prefix = key.split("/", 1)[0] if "/" in key else ""
+    if key in ALLOWED_LABEL_KEYS or prefix in ALLOWED_LABEL_PREFIXES:
+        return False
+    return any(prefix == d or prefix.endswith("." + d) for d in RESERVED_LABEL_DOMAINS)
+
+
+def check_node_labels_and_taints(
+    name: str, role: str | None, node_labels: Mapping[str, str], node_taints: list[Any]
+) -> None:
+    for attr, value in (("node_labels", node_labels), ("node_taints", node_taints)):
+        if value and role == "master":
+            raise _invalid(attr, name, f"{attr} may not be set on master nodegroups")
+    for key in node_labels:
+        if _reserved(key):
+            raise _invalid("node_labels", name, f"the label key {key} is in a reserved namespace")
+    for taint in node_taints:
+        if not isinstance(taint, dict) or not set(taint) <= {"key", "value", "effect"}:
+            raise _invalid(
+                "node_taints", name, "a taint is an object with only key, value and effect"
+            )
+        if not taint.get("key"):
+            raise _invalid("node_taints", name, "a taint needs a non-empty key")
+        if taint.get("effect") not in TAINT_EFFECTS:
+            raise _invalid(
+                "node_taints", name, "a taint's effect must be one of " + ", ".join(TAINT_EFFECTS)
+            )
+
+
+def taints(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise exceptions.InvalidInput(
+            "node_taints", value, f"Wrong type. Expected '<class 'list'>', got '{type(value)}'"
+        )
+    return value

@@ -17,12 +17,14 @@ from moorage.api import microversion
 from moorage.api.auth import context_from
 from moorage.api.common import Paging, Router, json_body, json_document
 from moorage.api.errors import FrameworkError
-from moorage.api.routes import clusters
+from moorage.api.views import clusters
+from moorage.api.views.cluster_patch import patch_and_dispatch
 from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.session import transaction
 from moorage.objects import patch as jsonpatch
 from moorage.objects.fields import Field, Int, json_schema, parse_body, with_defaults
+from moorage.services import clusters as services
 
 
 def legacy_only(request: Request) -> None:
@@ -172,7 +174,7 @@ def patch(
     ops = jsonpatch.parse(document)
     with transaction() as session:
         row = clusters.visible(session, ctx, ident, "bay", "update")
-        clusters.patch_and_dispatch(session, ctx, microversion.of(request), row, ops, flag, ALIASES)
+        patch_and_dispatch(session, ctx, microversion.of(request), row, ops, flag, ALIASES)
         if not _legacy_answer(request):
             return {"uuid": row.uuid}
         response.status_code = 200
@@ -182,5 +184,5 @@ def patch(
 @router.delete("/bays/{ident}", status_code=204, summary="Delete a bay")
 def delete(ident: str, ctx: RequestContext = Depends(context_from)) -> Response:
     with transaction() as session:
-        clusters.delete_row(session, ctx, clusters.visible(session, ctx, ident, "bay", "delete"))
+        services.delete(session, ctx, clusters.visible(session, ctx, ident, "bay", "delete"))
     return Response(status_code=204)

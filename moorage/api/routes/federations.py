@@ -22,7 +22,7 @@ from moorage import exceptions
 from moorage.api import policy
 from moorage.api.auth import context_from
 from moorage.api.common import Paging, Router, iso, json_body, json_document, links, listing
-from moorage.api.routes.clusters import NAME_PATTERN
+from moorage.api.views.clusters import NAME_PATTERN
 from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.query import find
