@@ -13,10 +13,11 @@ from typing import Any
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from moorage.api import microversion
+from moorage.api import microversion, responses
 from moorage.api.auth import context_from
 from moorage.api.common import Paging, Router, json_body, json_document
 from moorage.api.errors import FrameworkError
+from moorage.api.responses import documented
 from moorage.api.views import clusters
 from moorage.api.views.cluster_patch import patch_and_dispatch
 from moorage.context import RequestContext
@@ -113,6 +114,7 @@ def _legacy_answer(request: Request) -> bool:
     status_code=202,
     summary="Create a bay (legacy cluster)",
     openapi_extra=json_body(json_schema(SCHEMA)),
+    **documented(responses.Bay, 202),
 )
 def create(
     request: Request,
@@ -150,10 +152,10 @@ def _list(request: Request, ctx: RequestContext, paging: Paging, detail: bool) -
     )
 
 
-router.list_and_detail("/bays", "bays", _list)
+router.list_and_detail("/bays", "bays", _list, responses.Bays)
 
 
-@router.get("/bays/{ident}", summary="Show a bay")
+@router.get("/bays/{ident}", summary="Show a bay", **documented(responses.Bay))
 def get_one(
     request: Request, ident: str, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
@@ -162,7 +164,9 @@ def get_one(
         return _present(session, request, [row], SHOW_KEYS)[0]
 
 
-@router.json_patch("/bays/{ident}", "Update a bay (JSON patch)", status_code=202)
+@router.json_patch(
+    "/bays/{ident}", "Update a bay (JSON patch)", status_code=202, **documented(responses.Bay, 202)
+)
 def patch(
     request: Request,
     response: Response,

@@ -23,9 +23,10 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
 from moorage import exceptions
-from moorage.api import policy
+from moorage.api import policy, responses
 from moorage.api.auth import context_from
 from moorage.api.common import json_body, json_document, links, optional_json_document
+from moorage.api.responses import documented
 from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.session import transaction
@@ -51,7 +52,11 @@ SCHEMA: Schema = {
 }
 
 
-@router.get("/certificates/{cluster_ident}", summary="Show a cluster's CA certificate")
+@router.get(
+    "/certificates/{cluster_ident}",
+    summary="Show a cluster's CA certificate",
+    **documented(responses.Certificate),
+)
 def get_one(
     request: Request,
     cluster_ident: str,
@@ -73,6 +78,7 @@ def get_one(
     status_code=201,
     summary="Sign a CSR with a cluster's CA",
     openapi_extra=json_body(json_schema(SCHEMA)),
+    **documented(responses.Certificate, 201),
 )
 def create(
     request: Request,
@@ -98,7 +104,12 @@ def create(
     return result
 
 
-@router.patch("/certificates/{cluster_ident}", status_code=202, summary="Rotate a cluster's CA")
+@router.patch(
+    "/certificates/{cluster_ident}",
+    status_code=202,
+    summary="Rotate a cluster's CA",
+    **documented(responses.Accepted, 202),
+)
 def rotate_ca(
     request: Request,
     cluster_ident: str,

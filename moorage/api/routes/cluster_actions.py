@@ -13,9 +13,10 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
 from moorage import exceptions
-from moorage.api import limits, microversion, policy
+from moorage.api import limits, microversion, policy, responses
 from moorage.api.auth import context_from
 from moorage.api.common import json_body, json_document
+from moorage.api.responses import documented
 from moorage.conductor.operations import driver_for
 from moorage.context import RequestContext
 from moorage.db import models
@@ -55,6 +56,7 @@ def _check_range(group: models.NodeGroup, node_count: int) -> None:
     status_code=202,
     summary="Resize a node group of a cluster",
     openapi_extra=json_body(json_schema(RESIZE_SCHEMA)),
+    **documented(responses.Accepted, 202),
 )
 def resize(
     request: Request,
@@ -92,6 +94,7 @@ def resize(
     status_code=202,
     summary="Upgrade a cluster to another template",
     openapi_extra=json_body(json_schema(UPGRADE_SCHEMA)),
+    **documented(responses.Accepted, 202),
 )
 def upgrade(
     request: Request,
@@ -136,6 +139,7 @@ def upgrade(
     "/clusters/{ident}/actions/load_image",
     summary="Copy an image from the conductor's Docker engine into every node (Moorage)",
     openapi_extra=json_body(json_schema(LOAD_IMAGE_SCHEMA)),
+    **documented(responses.LoadedImage),
 )
 def load_image(
     request: Request,

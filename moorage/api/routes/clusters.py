@@ -10,9 +10,10 @@ from typing import Any
 
 from fastapi import Depends, Request, Response
 
-from moorage.api import microversion, policy
+from moorage.api import microversion, policy, responses
 from moorage.api.auth import context_from
 from moorage.api.common import Router, json_body, json_document
+from moorage.api.responses import documented
 from moorage.api.views.cluster_patch import patch_and_dispatch
 from moorage.api.views.clusters import (
     SCHEMA,
@@ -36,6 +37,7 @@ router = Router(tags=["clusters"])
     status_code=202,
     summary="Create a cluster",
     openapi_extra=json_body(json_schema(SCHEMA)),
+    **documented(responses.Accepted, 202),
 )
 def create(
     request: Request,
@@ -49,10 +51,10 @@ def create(
     return {"uuid": row.uuid}
 
 
-router.list_and_detail("/clusters", "clusters", list_clusters)
+router.list_and_detail("/clusters", "clusters", list_clusters, responses.Clusters)
 
 
-@router.get("/clusters/{ident}", summary="Show a cluster")
+@router.get("/clusters/{ident}", summary="Show a cluster", **documented(responses.Cluster))
 def get_one(
     request: Request, ident: str, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
@@ -60,7 +62,12 @@ def get_one(
         return show(session, request, visible(session, ctx, ident, "cluster", "get"))
 
 
-@router.json_patch("/clusters/{ident}", "Update a cluster (JSON patch)", status_code=202)
+@router.json_patch(
+    "/clusters/{ident}",
+    "Update a cluster (JSON patch)",
+    status_code=202,
+    **documented(responses.Accepted, 202),
+)
 def patch(
     request: Request,
     ident: str,

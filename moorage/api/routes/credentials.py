@@ -11,9 +11,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from moorage.api import microversion, policy
+from moorage.api import microversion, policy, responses
 from moorage.api.auth import context_from
 from moorage.api.common import optional_json_document
+from moorage.api.responses import documented
 from moorage.context import RequestContext
 from moorage.db.session import transaction
 from moorage.rpc import api as rpc_api
@@ -27,6 +28,7 @@ router = APIRouter(tags=["credentials"])
     status_code=202,
     summary="Rotate a cluster's credentials",
     dependencies=[Depends(microversion.require(12))],
+    **documented(responses.Accepted, 202),
 )
 def rotate(
     request: Request,

@@ -19,9 +19,10 @@ from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
-from moorage.api import policy
+from moorage.api import policy, responses
 from moorage.api.auth import context_from
 from moorage.api.common import Paging, Router, iso, json_body, json_document, links, listing
+from moorage.api.responses import documented
 from moorage.api.views.clusters import NAME_PATTERN
 from moorage.context import RequestContext
 from moorage.db import models
@@ -99,6 +100,7 @@ def _check_properties(properties: dict[str, str] | None) -> None:
     status_code=202,
     summary="Create a federation",
     openapi_extra=json_body(json_schema(SCHEMA)),
+    **documented(responses.Accepted, 202),
 )
 def create(
     request: Request,
@@ -143,10 +145,10 @@ def _list(request: Request, ctx: RequestContext, paging: Paging, detail: bool) -
     )
 
 
-router.list_and_detail("/federations", "federations", _list)
+router.list_and_detail("/federations", "federations", _list, responses.Federations)
 
 
-@router.get("/federations/{ident}", summary="Show a federation")
+@router.get("/federations/{ident}", summary="Show a federation", **documented(responses.Federation))
 def get_one(
     request: Request, ident: str, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
@@ -178,7 +180,12 @@ def _membership(
     raise exceptions.NotFound(f"Cluster {value} is not a member of the federation {row.name}.")
 
 
-@router.json_patch("/federations/{ident}", "Update a federation", status_code=202)
+@router.json_patch(
+    "/federations/{ident}",
+    "Update a federation",
+    status_code=202,
+    **documented(responses.Accepted, 202),
+)
 def patch(
     request: Request,
     ident: str,

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
-from moorage.api import limits, microversion, policy
+from moorage.api import limits, microversion, policy, responses
 from moorage.api.auth import context_from
 from moorage.api.common import Paging, Router, collection, json_body, json_document, next_link
+from moorage.api.responses import documented
 from moorage.api.views.nodegroups import (
     PATCH_INTERNAL,
     PATCHABLE,
@@ -50,7 +51,11 @@ def _cluster_and_group(
     return cluster, services.find(session, ctx, cluster, ident)
 
 
-@router.get("/clusters/{cluster_ident}/nodegroups", summary="List a cluster's node groups")
+@router.get(
+    "/clusters/{cluster_ident}/nodegroups",
+    summary="List a cluster's node groups",
+    **documented(responses.NodeGroups),
+)
 def get_all(
     request: Request,
     cluster_ident: str,
@@ -74,7 +79,11 @@ def get_all(
         return collection("nodegroups", [item(g) for g in rows], next_link(request, path, rows, pg))
 
 
-@router.get("/clusters/{cluster_ident}/nodegroups/{ident}", summary="Show a node group")
+@router.get(
+    "/clusters/{cluster_ident}/nodegroups/{ident}",
+    summary="Show a node group",
+    **documented(responses.NodeGroup),
+)
 def get_one(
     request: Request, cluster_ident: str, ident: str, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
@@ -98,6 +107,7 @@ def _template_image(session: Session, cluster: models.Cluster) -> str | None:
     status_code=202,
     summary="Add a node group to a cluster",
     openapi_extra=json_body(json_schema(SCHEMA)),
+    **documented(responses.NodeGroup, 202),
 )
 def create(
     request: Request,
@@ -178,6 +188,7 @@ def create(
     "/clusters/{cluster_ident}/nodegroups/{ident}",
     "Update a node group's bounds, node labels and taints (JSON patch)",
     status_code=202,
+    **documented(responses.NodeGroup, 202),
 )
 def patch(
     request: Request,

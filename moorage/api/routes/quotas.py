@@ -20,9 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
-from moorage.api import identity, policy
+from moorage.api import identity, policy, responses
 from moorage.api.auth import context_from
 from moorage.api.common import Paging, collection, iso, json_body, json_document, next_link
+from moorage.api.responses import documented
 from moorage.context import RequestContext
 from moorage.db import models, quotas
 from moorage.db.query import paginate, scoped
@@ -82,6 +83,7 @@ def _lookup(session: Session, project_id: str, resource: str) -> models.Quota:
     status_code=201,
     summary="Create a quota",
     openapi_extra=json_body(json_schema(SCHEMA)),
+    **documented(responses.Quota, 201),
 )
 def create(
     request: Request,
@@ -139,7 +141,7 @@ class QuotaPaging(Paging):
     all_tenants: str | None = None
 
 
-@router.get("/quotas", summary="List quotas")
+@router.get("/quotas", summary="List quotas", **documented(responses.Quotas))
 def get_all(
     request: Request, paging: QuotaPaging = Depends(), ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
@@ -156,7 +158,11 @@ def get_all(
     return collection(COLLECTION, items, next_link(request, COLLECTION, rows, pg, "id"))
 
 
-@router.get("/quotas/{project_id}/{resource}", summary="Show a project's quota")
+@router.get(
+    "/quotas/{project_id}/{resource}",
+    summary="Show a project's quota",
+    **documented(responses.Quota),
+)
 def get_one(
     project_id: str, resource: str, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
@@ -180,6 +186,7 @@ def get_one(
     status_code=202,
     summary="Update a quota",
     openapi_extra=json_body(json_schema(SCHEMA)),
+    **documented(responses.Quota, 202),
 )
 def update(
     request: Request,
