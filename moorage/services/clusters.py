@@ -8,27 +8,24 @@ it, so that a lost message or a dead conductor is recovered by the reconcile loo
 
 from __future__ import annotations
 
-import logging
 import uuid as uuidlib
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
 from moorage.context import RequestContext
-from moorage.db import models, quotas, requests
+from moorage.db import models, quotas
 from moorage.db.query import count, find
 from moorage.drivers import registry
 from moorage.objects import catalog, names, template_rules
 from moorage.objects import labels as labelling
 from moorage.objects.requests import Operation
 from moorage.objects.status import Status
-from moorage.rpc import api as rpc_api
 from moorage.services import nodegroups
-
-LOG = logging.getLogger(__name__)
+from moorage.services.requests import dispatch
 
 KIND = "Cluster"
 
@@ -54,29 +51,6 @@ def lookup(session: Session, ctx: RequestContext, ident: str) -> models.Cluster:
 def target(row: models.Cluster) -> dict[str, Any]:
     """The policy target of a cluster: its owners."""
     return {"project_id": row.project_id, "user_id": row.user_id}
-
-
-def dispatch(
-    session: Session,
-    ctx: RequestContext,
-    cluster: models.Cluster,
-    operation: Operation,
-    **arguments: Any,
-) -> None:
-    """Append the request to the cluster's queue, and cast it once that is committed.
-
-    The record is what the conductor runs, in order after the requests before it,
-    and what the reconcile loop runs when the cast is lost.
-    """
-    requests.record(session, cluster.uuid, operation, arguments, ctx.to_dict())
-
-    def nudge(_session: Session) -> None:
-        try:
-            rpc_api.request(ctx, operation, cluster.uuid, **arguments)
-        except Exception:  # the request is stored; reconcile runs it later
-            LOG.warning("Cast %s for %s failed", operation, cluster.uuid, exc_info=True)
-
-    event.listen(session, "after_commit", nudge, once=True)
 
 
 def delete(session: Session, ctx: RequestContext, row: models.Cluster) -> None:

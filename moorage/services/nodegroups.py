@@ -14,7 +14,11 @@ from moorage import exceptions
 from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.query import find as find_row
+from moorage.objects import catalog, template_rules
+from moorage.objects import labels as labelling
+from moorage.objects.requests import Operation
 from moorage.objects.status import Status
+from moorage.services.requests import dispatch
 
 KIND = "Nodegroup"
 
@@ -183,3 +187,64 @@ def taints(value: Any) -> list[Any]:
             "node_taints", value, f"Wrong type. Expected '<class 'list'>', got '{type(value)}'"
         )
     return value
+
+
+def check_new(session: Session, cluster: models.Cluster, name: str) -> None:
+    """A group is added once the cluster has an API address, under a name not yet taken."""
+    if not cluster.api_address:
+        raise exceptions.Conflict("Cluster API address is not available yet")
+    if name in {g.name for g in of_cluster(session, cluster.uuid)}:
+        raise exceptions.Conflict(
+            f"A node group with name {name} already exists in the cluster {cluster.name}."
+        )
+
+
+def _template_image(session: Session, cluster: models.Cluster) -> str | None:
+    return session.scalar(
+        select(models.ClusterTemplate.image_id).where(
+            models.ClusterTemplate.uuid == cluster.cluster_template_id
+        )
+    )
+
+
+def create(
+    session: Session,
+    ctx: RequestContext,
+    cluster: models.Cluster,
+    values: dict[str, Any],
+    taints: list[Any],
+) -> models.NodeGroup:
+    """Magnum's remaining checks of a new group, then its row and the recorded request.
+
+    ``values`` are the parsed request fields, after ``check_new`` and the size checks.
+    """
+    name = values["name"]
+    check_node_labels_and_taints(name, values["role"], values.get("node_labels") or {}, taints)
+    if values["role"] == "master":
+        raise exceptions.Invalid("Creating master nodegroups is currently not supported.")
+    labels = labelling.merged(cluster.labels or {}, values.get("labels"), values["merge_labels"])
+    flavor = values.get("flavor_id") or cluster.flavor_id
+    template_rules.check_flavors(labels, flavor)
+    if values.get("image_id") is not None:
+        catalog.find_image(values["image_id"])  # any local image would become a node
+    group = models.NodeGroup(
+        uuid=str(uuidlib.uuid4()),
+        name=name,
+        cluster_id=cluster.uuid,
+        project_id=ctx.project_id,
+        docker_volume_size=values.get("docker_volume_size"),
+        labels=labels,
+        flavor_id=flavor,
+        image_id=values.get("image_id") or _template_image(session, cluster),
+        node_count=values["node_count"],
+        role=values["role"],
+        min_node_count=values["min_node_count"],
+        max_node_count=values.get("max_node_count"),
+        node_labels=values.get("node_labels") or {},
+        node_taints=taints,
+        is_default=False,
+        status=Status.CREATE_IN_PROGRESS,
+    )
+    session.add(group)
+    dispatch(session, ctx, cluster, Operation.NODEGROUP_CREATE, nodegroup_uuid=group.uuid)
+    return group

@@ -7,7 +7,6 @@ the conductor moves the statuses and calls the driver.
 
 from __future__ import annotations
 
-import uuid as uuidlib
 from typing import Any
 
 from fastapi import Depends, Request, Response
@@ -32,12 +31,10 @@ from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.query import paginate, scoped
 from moorage.db.session import transaction
-from moorage.objects import catalog, template_rules
 from moorage.objects import labels as labelling
 from moorage.objects import patch as jsonpatch
 from moorage.objects.fields import json_schema, parse_body, with_defaults
 from moorage.objects.requests import Operation
-from moorage.objects.status import Status
 from moorage.services import clusters
 from moorage.services import nodegroups as services
 
@@ -94,14 +91,6 @@ def get_one(
         return show(request, cluster, services.find(session, ctx, cluster, ident))
 
 
-def _template_image(session: Session, cluster: models.Cluster) -> str | None:
-    return session.scalar(
-        select(models.ClusterTemplate.image_id).where(
-            models.ClusterTemplate.uuid == cluster.cluster_template_id
-        )
-    )
-
-
 @router.post(
     "/clusters/{cluster_ident}/nodegroups",
     status_code=202,
@@ -122,53 +111,14 @@ def create(
     policy.authorize(ctx, "nodegroup:create")
     with transaction() as session:
         cluster = clusters.lookup(session, ctx, cluster_ident)
-        if not cluster.api_address:
-            raise exceptions.Conflict("Cluster API address is not available yet")
-        existing = services.of_cluster(session, cluster.uuid)
-        if name in {g.name for g in existing}:
-            raise exceptions.Conflict(
-                f"A node group with name {name} already exists in the cluster {cluster.name}."
-            )
+        services.check_new(session, cluster, name)
         limits.check_node_count(microversion.of(request), node_count)
         services.check_counts(
             name, node_count, values["min_node_count"], values.get("max_node_count")
         )
         limits.check_cluster_size(session, cluster, node_count)
         limits.check_max_node_count(session, cluster, values.get("max_node_count"))
-        services.check_node_labels_and_taints(
-            name, values["role"], values.get("node_labels") or {}, taints
-        )
-        if values["role"] == "master":
-            raise exceptions.Invalid("Creating master nodegroups is currently not supported.")
-        labels = labelling.merged(
-            cluster.labels or {}, values.get("labels"), values["merge_labels"]
-        )
-        flavor = values.get("flavor_id") or cluster.flavor_id
-        template_rules.check_flavors(labels, flavor)
-        if values.get("image_id") is not None:
-            catalog.find_image(values["image_id"])  # any local image would become a node
-        group = models.NodeGroup(
-            uuid=str(uuidlib.uuid4()),
-            name=name,
-            cluster_id=cluster.uuid,
-            project_id=ctx.project_id,
-            docker_volume_size=values.get("docker_volume_size"),
-            labels=labels,
-            flavor_id=flavor,
-            image_id=values.get("image_id") or _template_image(session, cluster),
-            node_count=node_count,
-            role=values["role"],
-            min_node_count=values["min_node_count"],
-            max_node_count=values.get("max_node_count"),
-            node_labels=values.get("node_labels") or {},
-            node_taints=taints,
-            is_default=False,
-            status=Status.CREATE_IN_PROGRESS,
-        )
-        session.add(group)
-        clusters.dispatch(
-            session, ctx, cluster, Operation.NODEGROUP_CREATE, nodegroup_uuid=group.uuid
-        )
+        group = services.create(session, ctx, cluster, values, taints)
         # Magnum answers with the group as built before the conductor stored it.
         body: dict[str, Any] = {key: getattr(group, key) for key in PRESTORE_KEYS}
         body.update(
@@ -178,7 +128,7 @@ def create(
                 if k in given
             }
         )
-        body.update(labelling.differences(cluster.labels or {}, labels))
+        body.update(labelling.differences(cluster.labels or {}, group.labels))
         body["merge_labels"] = False
         body["links"] = group_links(request, group)
     return body
