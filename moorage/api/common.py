@@ -10,12 +10,14 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.types import DecoratedCallable
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
 from moorage.api import limits, policy
 from moorage.api.auth import context_from
+from moorage.api.responses import documented
 from moorage.config import CONF
 from moorage.context import RequestContext
 from moorage.db import models
@@ -68,6 +70,21 @@ async def read_json(request: Request, *, optional: bool = False) -> Any:
         raise exceptions.Invalid("Request is not in valid JSON format") from exc
     limits.check_depth(document)
     return document
+
+
+async def json_document(request: Request) -> Any:
+    """Dependency: the JSON body (``read_json``), awaited on the event loop.
+
+    With the body read here a route can be a plain ``def``, which FastAPI runs in
+    its thread pool, where database work may block without stopping other requests.
+    Declare it after the context, so that authentication is answered first.
+    """
+    return await read_json(request)
+
+
+async def optional_json_document(request: Request) -> Any:
+    """Dependency: ``json_document`` for routes whose clients may send no body."""
+    return await read_json(request, optional=True)
 
 
 def reject_unknown_args(request: Request) -> None:
@@ -187,7 +204,7 @@ class Router(APIRouter):
     """An APIRouter that declares the route kinds every collection repeats, once."""
 
     def json_patch(
-        self, path: str, summary: str, status_code: int | None = None
+        self, path: str, summary: str, status_code: int | None = None, **route: Any
     ) -> Callable[[DecoratedCallable], DecoratedCallable]:
         """Decorator for ``PATCH <path>`` with a JSON patch body the route reads itself.
 
@@ -198,19 +215,24 @@ class Router(APIRouter):
             status_code=status_code,
             summary=summary,
             openapi_extra=json_body(jsonpatch.JSON_SCHEMA),
+            **route,
         )
 
-    def list_and_detail(self, path: str, noun: str, handler: ListHandler) -> None:
+    def list_and_detail(
+        self, path: str, noun: str, handler: ListHandler, model: type[BaseModel]
+    ) -> None:
         """Declare Magnum's pair ``GET <path>`` and ``GET <path>/detail``.
 
         ``handler`` gets ``detail`` False or True. Call it where the routes belong:
         before ``<path>/{ident}``, which would otherwise take ``detail`` for an ident.
         The endpoints keep the names ``get_all`` and ``detail`` (the OpenAPI
         operation ids) and have no docstring (it would become their description).
+        ``model`` documents the collection both answer.
         """
-        self.get(path, summary=f"List {noun}")(_list_endpoint("get_all", handler, False))
+        doc = documented(model)
+        self.get(path, summary=f"List {noun}", **doc)(_list_endpoint("get_all", handler, False))
         detail = _list_endpoint("detail", handler, True)
-        self.get(f"{path}/detail", summary=f"List {noun} with every field")(detail)
+        self.get(f"{path}/detail", summary=f"List {noun} with every field", **doc)(detail)
 
 
 def _list_endpoint(name: str, handler: ListHandler, detail: bool) -> Callable[..., dict[str, Any]]:

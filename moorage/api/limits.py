@@ -15,9 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
+from moorage.api.microversion import Version
 from moorage.conductor.operations import driver_for
 from moorage.config import CONF
 from moorage.db import models
+
+ZERO_NODES = "Resizing a nodegroup to zero is not supported in the provided microversion."
 
 # Deeper than any request object (a node taint is three levels down); code that
 # walks JSON recursively (labels, patches, the JSON columns) stays far from the
@@ -69,6 +72,12 @@ def check_depth(document: Any) -> None:
         if depth > MAX_JSON_DEPTH:
             raise too_deep()
         pending.extend((child, depth + 1) for child in children)
+
+
+def check_node_count(version: Version, node_count: int) -> None:
+    """Zero nodes in a group are allowed from 1.10 on."""
+    if node_count == 0 and not version.at_least(10):
+        raise exceptions.Invalid(ZERO_NODES)
 
 
 def check_cluster_size(

@@ -29,6 +29,8 @@ from moorage.db.session import transaction
 from moorage.drivers.base import ClusterResult, ClusterSpec, Driver, HealthReport, Progress
 from moorage.objects.requests import CALLED, CAST, Operation
 from moorage.objects.status import CREDENTIAL_ROTATE_ALLOWED, RESIZE_ALLOWED, UPDATE_ALLOWED, Status
+from moorage.services.nodegroups import by_uuid as _nodegroup
+from moorage.services.nodegroups import default_worker as _default_worker
 
 LOG = logging.getLogger(__name__)
 
@@ -39,20 +41,6 @@ def _require(cluster: models.Cluster, allowed: frozenset[Status], verb: str, res
         raise exceptions.NotSupported(
             f'{verb} a cluster when status is "{cluster.status}" is not supported.'
         )
-
-
-def _nodegroup(session: Session, cluster: models.Cluster, nodegroup_uuid: str) -> models.NodeGroup:
-    for group in specs.nodegroups_of(session, cluster.uuid):
-        if group.uuid == nodegroup_uuid:
-            return group
-    raise exceptions.ResourceNotFound("Nodegroup", nodegroup_uuid)
-
-
-def _default_worker(session: Session, cluster: models.Cluster) -> models.NodeGroup:
-    for group in specs.nodegroups_of(session, cluster.uuid):
-        if group.is_default and group.role != "master":
-            return group
-    raise exceptions.ResourceNotFound("Nodegroup", "default-worker")
 
 
 def overrides(driver: Driver, method: str) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from moorage import exceptions, metrics
@@ -32,6 +32,7 @@ from moorage.drivers.base import ClusterResult, ClusterSpec, Driver, Progress
 from moorage.notify import events
 from moorage.objects.requests import Operation, RequestState
 from moorage.objects.status import Status
+from moorage.services.clusters import load
 
 LOG = logging.getLogger(__name__)
 
@@ -90,13 +91,6 @@ class Recorded:
             dict(row.context or {}),
             row.state == RequestState.RUNNING,
         )
-
-
-def load(session: Session, cluster_uuid: str) -> models.Cluster:
-    cluster = session.scalar(select(models.Cluster).where(models.Cluster.uuid == cluster_uuid))
-    if cluster is None:
-        raise exceptions.ResourceNotFound("Cluster", cluster_uuid)
-    return cluster
 
 
 def driver_for(session: Session, cluster: models.Cluster) -> Driver:

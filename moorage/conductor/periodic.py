@@ -27,6 +27,7 @@ from moorage.db.models import utcnow
 from moorage.db.session import transaction
 from moorage.objects.requests import UNFINISHED
 from moorage.objects.status import IN_PROGRESS, UPDATE_ALLOWED, Health, Status
+from moorage.services import clusters
 
 LOG = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def poll_health(manager: ConductorManager) -> None:
 
 def _poll_one(manager: ConductorManager, uuid: str) -> None:
     with transaction() as session:
-        cluster = session.scalar(select(models.Cluster).where(models.Cluster.uuid == uuid))
+        cluster = clusters.get(session, uuid)
         if cluster is None:
             return
         driver = driver_for(session, cluster)
@@ -77,7 +78,7 @@ def _poll_one(manager: ConductorManager, uuid: str) -> None:
     if report is None:
         return
     with transaction() as session:
-        cluster = session.scalar(select(models.Cluster).where(models.Cluster.uuid == uuid))
+        cluster = clusters.get(session, uuid)
         if cluster is None:
             return
         # Down at two polls in a row: a node that stays down, not one restarting.
@@ -151,7 +152,7 @@ def _fail_abandoned(uuid: str, manager: ConductorManager) -> None:
         return  # a conductor (or another thread of this one) took it meanwhile
     try:
         with fenced(lease) as session:
-            cluster = session.scalar(select(models.Cluster).where(models.Cluster.uuid == uuid))
+            cluster = clusters.get(session, uuid)
             if cluster is None or cluster.status not in IN_PROGRESS:
                 return
             was = cluster.status

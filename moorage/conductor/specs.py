@@ -12,6 +12,7 @@ from moorage.conductor import certificates
 from moorage.db import models
 from moorage.drivers.base import CaBundle, ClusterSpec, NodeGroupSpec, TemplateSpec
 from moorage.objects import catalog
+from moorage.services import nodegroups
 
 
 def template_spec(row: models.ClusterTemplate) -> TemplateSpec:
@@ -65,13 +66,7 @@ def template_of(session: Session, cluster: models.Cluster) -> models.ClusterTemp
     return row
 
 
-def nodegroups_of(session: Session, cluster_uuid: str) -> list[models.NodeGroup]:
-    stmt = (
-        select(models.NodeGroup)
-        .where(models.NodeGroup.cluster_id == cluster_uuid)
-        .order_by(models.NodeGroup.id)
-    )
-    return list(session.scalars(stmt).all())
+nodegroups_of = nodegroups.of_cluster
 
 
 def cluster_spec(session: Session, cluster: models.Cluster, *, with_ca: bool = True) -> ClusterSpec:

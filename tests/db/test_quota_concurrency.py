@@ -23,12 +23,13 @@ from sqlalchemy.orm import Session
 
 from moorage import exceptions
 from moorage.api import microversion, policy
-from moorage.api.routes import clusters
+from moorage.api.views import clusters
 from moorage.context import RequestContext
 from moorage.db import models, quotas
 from moorage.db.session import transaction
 from moorage.objects.fields import parse_body, with_defaults
 from moorage.rpc import api as rpc_api
+from moorage.services import clusters as services
 
 LIMIT = 3
 THREADS = 12
@@ -103,13 +104,13 @@ def widen_window(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
     """Sleep between the quota count and the insert of every create."""
 
     def widen(seconds: float) -> None:
-        original = clusters._check_quota
+        original = services._check_quota
 
         def slow(session: Session, ctx: RequestContext) -> None:
             original(session, ctx)
             time.sleep(seconds)
 
-        monkeypatch.setattr(clusters, "_check_quota", slow)
+        monkeypatch.setattr(services, "_check_quota", slow)
 
     return widen
 

@@ -12,8 +12,10 @@ from typing import Any
 from fastapi import Depends, Request, Response
 
 from moorage import exceptions
+from moorage.api import responses
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, Router, json_body, read_json
+from moorage.api.common import Paging, Router, json_body, json_document
+from moorage.api.responses import documented
 from moorage.api.routes import clustertemplates as templates
 from moorage.api.routes.bays import legacy_only
 from moorage.context import RequestContext
@@ -58,6 +60,8 @@ BAYMODEL = templates.Flavour(
         "labels": Field(StrLabels()),
     },
 )
+BayModel = responses.from_schema("BayModel", BAYMODEL.schema)
+BayModels = responses.page("BayModels", "baymodels", BayModel)
 
 
 @router.post(
@@ -65,11 +69,15 @@ BAYMODEL = templates.Flavour(
     status_code=201,
     summary="Create a baymodel (legacy cluster template)",
     openapi_extra=json_body(json_schema(BAYMODEL.schema)),
+    **documented(BayModel, 201),
 )
-async def create(
-    request: Request, response: Response, ctx: RequestContext = Depends(context_from)
+def create(
+    request: Request,
+    response: Response,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    body = templates.create_from(request, ctx, await read_json(request), BAYMODEL)
+    body = templates.create_from(request, ctx, document, BAYMODEL)
     response.headers["Location"] = body["links"][0]["href"]
     return body
 
@@ -78,21 +86,24 @@ def _list(request: Request, ctx: RequestContext, paging: Paging, detail: bool) -
     return templates.list_of(request, ctx, paging, detail, BAYMODEL)
 
 
-router.list_and_detail("/baymodels", "baymodels", _list)
+router.list_and_detail("/baymodels", "baymodels", _list, BayModels)
 
 
-@router.get("/baymodels/{ident}", summary="Show a baymodel")
+@router.get("/baymodels/{ident}", summary="Show a baymodel", **documented(BayModel))
 def get_one(
     request: Request, ident: str, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
     return templates.show(request, ctx, ident, BAYMODEL)
 
 
-@router.json_patch("/baymodels/{ident}", "Update a baymodel (JSON patch)")
-async def patch(
-    request: Request, ident: str, ctx: RequestContext = Depends(context_from)
+@router.json_patch("/baymodels/{ident}", "Update a baymodel (JSON patch)", **documented(BayModel))
+def patch(
+    request: Request,
+    ident: str,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    return templates.patch_from(request, ctx, ident, await read_json(request), BAYMODEL)
+    return templates.patch_from(request, ctx, ident, document, BAYMODEL)
 
 
 @router.delete("/baymodels/{ident}", status_code=204, summary="Delete a baymodel")

@@ -13,16 +13,19 @@ from typing import Any
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from moorage.api import microversion
+from moorage.api import microversion, responses
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, Router, json_body, read_json
+from moorage.api.common import Paging, Router, json_body, json_document
 from moorage.api.errors import FrameworkError
-from moorage.api.routes import clusters
+from moorage.api.responses import documented
+from moorage.api.views import clusters
+from moorage.api.views.cluster_patch import patch_and_dispatch
 from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.session import transaction
 from moorage.objects import patch as jsonpatch
 from moorage.objects.fields import Field, Int, json_schema, parse_body, with_defaults
+from moorage.services import clusters as services
 
 
 def legacy_only(request: Request) -> None:
@@ -111,11 +114,15 @@ def _legacy_answer(request: Request) -> bool:
     status_code=202,
     summary="Create a bay (legacy cluster)",
     openapi_extra=json_body(json_schema(SCHEMA)),
+    **documented(responses.Bay, 202),
 )
-async def create(
-    request: Request, response: Response, ctx: RequestContext = Depends(context_from)
+def create(
+    request: Request,
+    response: Response,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    values = with_defaults(parse_body("bay", await read_json(request), SCHEMA), SCHEMA)
+    values = with_defaults(parse_body("bay", document, SCHEMA), SCHEMA)
     names_back = {bay: cluster for cluster, bay in ALIASES.items()}
     values = {names_back.get(k, k): v for k, v in values.items()}
     values["merge_labels"] = False
@@ -145,10 +152,10 @@ def _list(request: Request, ctx: RequestContext, paging: Paging, detail: bool) -
     )
 
 
-router.list_and_detail("/bays", "bays", _list)
+router.list_and_detail("/bays", "bays", _list, responses.Bays)
 
 
-@router.get("/bays/{ident}", summary="Show a bay")
+@router.get("/bays/{ident}", summary="Show a bay", **documented(responses.Bay))
 def get_one(
     request: Request, ident: str, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
@@ -157,19 +164,21 @@ def get_one(
         return _present(session, request, [row], SHOW_KEYS)[0]
 
 
-@router.json_patch("/bays/{ident}", "Update a bay (JSON patch)", status_code=202)
-async def patch(
+@router.json_patch(
+    "/bays/{ident}", "Update a bay (JSON patch)", status_code=202, **documented(responses.Bay, 202)
+)
+def patch(
     request: Request,
     response: Response,
     ident: str,
-    rollback: str | None = None,
     ctx: RequestContext = Depends(context_from),
+    flag: bool = Depends(clusters.rollback_flag),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    flag = clusters.rollback_flag(request, rollback)
-    ops = jsonpatch.parse(await read_json(request))
+    ops = jsonpatch.parse(document)
     with transaction() as session:
         row = clusters.visible(session, ctx, ident, "bay", "update")
-        clusters.patch_and_dispatch(session, ctx, microversion.of(request), row, ops, flag, ALIASES)
+        patch_and_dispatch(session, ctx, microversion.of(request), row, ops, flag, ALIASES)
         if not _legacy_answer(request):
             return {"uuid": row.uuid}
         response.status_code = 200
@@ -179,5 +188,5 @@ async def patch(
 @router.delete("/bays/{ident}", status_code=204, summary="Delete a bay")
 def delete(ident: str, ctx: RequestContext = Depends(context_from)) -> Response:
     with transaction() as session:
-        clusters.delete_row(session, ctx, clusters.visible(session, ctx, ident, "bay", "delete"))
+        services.delete(session, ctx, clusters.visible(session, ctx, ident, "bay", "delete"))
     return Response(status_code=204)

@@ -20,19 +20,19 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from moorage import exceptions
-from moorage.api import policy
+from moorage.api import policy, responses
 from moorage.api.auth import context_from
-from moorage.api.common import json_body, links, read_json
-from moorage.api.routes.clusters import lookup, target
+from moorage.api.common import json_body, json_document, links, optional_json_document
+from moorage.api.responses import documented
 from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.session import transaction
 from moorage.objects.fields import Field, Schema, Str, json_schema, parse_body
 from moorage.rpc import api as rpc_api
+from moorage.services.clusters import lookup, target
 
 router = APIRouter(tags=["certificates"])
 
@@ -52,7 +52,11 @@ SCHEMA: Schema = {
 }
 
 
-@router.get("/certificates/{cluster_ident}", summary="Show a cluster's CA certificate")
+@router.get(
+    "/certificates/{cluster_ident}",
+    summary="Show a cluster's CA certificate",
+    **documented(responses.Certificate),
+)
 def get_one(
     request: Request,
     cluster_ident: str,
@@ -74,9 +78,13 @@ def get_one(
     status_code=201,
     summary="Sign a CSR with a cluster's CA",
     openapi_extra=json_body(json_schema(SCHEMA)),
+    **documented(responses.Certificate, 201),
 )
-async def create(request: Request, ctx: RequestContext = Depends(context_from)) -> dict[str, Any]:
-    body = await read_json(request)
+def create(
+    request: Request,
+    ctx: RequestContext = Depends(context_from),
+    body: Any = Depends(json_document),
+) -> dict[str, Any]:
     if isinstance(body, dict) and body.get("cluster_uuid") is None and body.get("bay_uuid"):
         body = {**body, "cluster_uuid": body["bay_uuid"]}
     values = parse_body("certificate", body, SCHEMA)
@@ -88,7 +96,7 @@ async def create(request: Request, ctx: RequestContext = Depends(context_from)) 
             raise exceptions.Invalid(exc.text) from exc
         policy.authorize(ctx, "certificate:create", target(cluster))
         uuid = cluster.uuid
-    pem = await run_in_threadpool(rpc_api.sign_certificate, ctx, uuid, values["csr"])
+    pem = rpc_api.sign_certificate(ctx, uuid, values["csr"])
     result = {"cluster_uuid": uuid, "csr": values["csr"], "pem": pem}
     if values.get("ca_cert_type") is not None:
         result["ca_cert_type"] = values["ca_cert_type"]
@@ -96,15 +104,22 @@ async def create(request: Request, ctx: RequestContext = Depends(context_from)) 
     return result
 
 
-@router.patch("/certificates/{cluster_ident}", status_code=202, summary="Rotate a cluster's CA")
-async def rotate_ca(
-    request: Request, cluster_ident: str, ctx: RequestContext = Depends(context_from)
+@router.patch(
+    "/certificates/{cluster_ident}",
+    status_code=202,
+    summary="Rotate a cluster's CA",
+    **documented(responses.Accepted, 202),
+)
+def rotate_ca(
+    request: Request,
+    cluster_ident: str,
+    ctx: RequestContext = Depends(context_from),
+    _document: Any = Depends(optional_json_document),
 ) -> dict[str, str]:
     """New CA and client certificate now, then the driver rolls the CA out.
 
     Clients send no body (some with ``Content-Type: application/octet-stream``).
     """
-    await read_json(request, optional=True)
     with transaction() as session:
         cluster = lookup(session, ctx, cluster_ident)
         policy.authorize(ctx, "certificate:rotate_ca", target(cluster))
@@ -118,5 +133,5 @@ async def rotate_ca(
                 "Rotating the CA certificate on a non-TLS cluster is not supported"
             )
         uuid = cluster.uuid
-    await run_in_threadpool(rpc_api.rotate_ca_certificate, ctx, uuid)
+    rpc_api.rotate_ca_certificate(ctx, uuid)
     return {"uuid": uuid}

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
 from moorage import exceptions
-from moorage.api import limits, microversion, policy
+from moorage.api import limits, microversion, policy, responses
 from moorage.api.auth import context_from
-from moorage.api.common import json_body, read_json
-from moorage.api.routes import clusters
+from moorage.api.common import json_body, json_document
+from moorage.api.responses import documented
 from moorage.conductor.operations import driver_for
 from moorage.context import RequestContext
 from moorage.db import models
@@ -26,6 +26,7 @@ from moorage.objects import nodes
 from moorage.objects.fields import Field, Int, Schema, Str, StrList, json_schema, parse_body
 from moorage.objects.requests import Operation
 from moorage.rpc import api as rpc_api
+from moorage.services import clusters, nodegroups
 
 router = APIRouter(tags=["clusters"], dependencies=[Depends(microversion.require(7))])
 
@@ -71,18 +72,22 @@ def _nodes_to_remove(group: models.NodeGroup, idents: list[str]) -> list[str]:
     status_code=202,
     summary="Resize a node group of a cluster",
     openapi_extra=json_body(json_schema(RESIZE_SCHEMA)),
+    **documented(responses.Accepted, 202),
 )
-async def resize(
-    request: Request, ident: str, ctx: RequestContext = Depends(context_from)
+def resize(
+    request: Request,
+    ident: str,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    values = parse_body("cluster_resize_req", await read_json(request), RESIZE_SCHEMA)
+    values = parse_body("cluster_resize_req", document, RESIZE_SCHEMA)
     node_count = values["node_count"]
-    clusters.check_node_count(microversion.of(request), node_count)
+    limits.check_node_count(microversion.of(request), node_count)
     with transaction() as session:
         # No admin scope here, as in Magnum: another project's cluster is a 404.
         row = clusters.lookup(session, ctx, ident)
         policy.authorize(ctx, "cluster:resize", clusters.target(row))
-        group = clusters.nodegroup_of(session, ctx, row, values.get("nodegroup"))
+        group = nodegroups.find(session, ctx, row, values.get("nodegroup"))
         if group.role == "master":
             driver_for(session, row).validate_master_resize(node_count)
         else:
@@ -106,11 +111,15 @@ async def resize(
     status_code=202,
     summary="Upgrade a cluster to another template",
     openapi_extra=json_body(json_schema(UPGRADE_SCHEMA)),
+    **documented(responses.Accepted, 202),
 )
-async def upgrade(
-    request: Request, ident: str, ctx: RequestContext = Depends(context_from)
+def upgrade(
+    request: Request,
+    ident: str,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    values = parse_body("cluster_upgrade_req", await read_json(request), UPGRADE_SCHEMA)
+    values = parse_body("cluster_upgrade_req", document, UPGRADE_SCHEMA)
     if not microversion.of(request).at_least(8):
         raise exceptions.Invalid("Cluster upgrade is not supported in the provided microversion.")
     wide = policy.widen_for_admin(ctx, "cluster:upgrade_all_projects")
@@ -124,7 +133,7 @@ async def upgrade(
             str(values.get("cluster_template")),
             wide,
         )
-        group = clusters.nodegroup_of(session, wide, row, values.get("nodegroup"))
+        group = nodegroups.find(session, wide, row, values.get("nodegroup"))
         if template.uuid != row.cluster_template_id and not group.is_default:
             current = session.scalar(
                 select(models.ClusterTemplate.name).where(
@@ -147,11 +156,15 @@ async def upgrade(
     "/clusters/{ident}/actions/load_image",
     summary="Copy an image from the conductor's Docker engine into every node (Moorage)",
     openapi_extra=json_body(json_schema(LOAD_IMAGE_SCHEMA)),
+    **documented(responses.LoadedImage),
 )
-async def load_image(
-    request: Request, ident: str, ctx: RequestContext = Depends(context_from)
+def load_image(
+    request: Request,
+    ident: str,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    values = parse_body("cluster_load_image_req", await read_json(request), LOAD_IMAGE_SCHEMA)
+    values = parse_body("cluster_load_image_req", document, LOAD_IMAGE_SCHEMA)
     with transaction() as session:
         row = clusters.lookup(session, ctx, ident)
         policy.authorize(ctx, "cluster:load_image", clusters.target(row))

@@ -1,482 +1,35 @@
 """``/v1/clusters``: create, list, show, patch and delete clusters.
 
-Beyond Magnum, the API writes the cluster row and its two default node groups
-itself (status CREATE_IN_PROGRESS) and records every operation it asks of the
-conductor in the cluster's queue of requests (``cluster_request``) before casting
-it, so that a lost message or a dead conductor is recovered by the reconcile loop.
+The rows and the recorded requests are ``moorage.services.clusters``' work; these
+routes parse, authorise and present (``moorage.api.views.clusters``).
 """
 
 from __future__ import annotations
 
-import logging
-import uuid as uuidlib
-from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import Depends, Request, Response
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
 
-from moorage import exceptions
-from moorage.api import limits, microversion, policy
+from moorage.api import microversion, policy, responses
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, Router, iso, json_body, links, listing, read_json
-from moorage.api.microversion import Version
-from moorage.context import RequestContext
-from moorage.db import models, quotas, requests
-from moorage.db.query import count, find
-from moorage.db.session import transaction
-from moorage.drivers import registry
-from moorage.objects import catalog, names, template_rules
-from moorage.objects import labels as labelling
-from moorage.objects import patch as jsonpatch
-from moorage.objects.fields import (
-    MISSING,
-    AnyJson,
-    Bool,
-    Enum,
-    Field,
-    Int,
-    Labels,
-    Schema,
-    Str,
-    bool_from_string,
-    json_schema,
-    parse_body,
-    with_defaults,
+from moorage.api.common import Router, json_body, json_document
+from moorage.api.responses import documented
+from moorage.api.views.cluster_patch import patch_and_dispatch
+from moorage.api.views.clusters import (
+    SCHEMA,
+    create_row,
+    list_clusters,
+    rollback_flag,
+    show,
+    visible,
 )
-from moorage.objects.requests import Operation
-from moorage.objects.status import FAILED, Health, Status
-from moorage.rpc import api as rpc_api
-
-LOG = logging.getLogger(__name__)
+from moorage.context import RequestContext
+from moorage.db.session import transaction
+from moorage.objects import patch as jsonpatch
+from moorage.objects.fields import json_schema, parse_body, with_defaults
+from moorage.services import clusters as services
 
 router = Router(tags=["clusters"])
-
-KIND = "Cluster"
-COLLECTION = "clusters"
-NAME_PATTERN = r"^[a-zA-Z][a-zA-Z0-9_.-]*$"
-ZERO_NODES = "Resizing a nodegroup to zero is not supported in the provided microversion."
-
-
-def _ignored() -> Field:
-    return Field(AnyJson(), ignored=True)
-
-
-def _readonly() -> Field:
-    return Field(Str(), readonly=True)
-
-
-SCHEMA: Schema = {
-    "uuid": _ignored(),
-    "name": Field(Str(1, 242, NAME_PATTERN)),
-    "cluster_template_id": Field(Str(1, 255), mandatory=True),
-    "keypair": Field(Str(1, 255)),
-    "node_count": Field(Int(0), default=1),
-    "master_count": Field(Int(1), default=1),
-    "docker_volume_size": Field(Int(1)),
-    "labels": Field(Labels()),
-    "merge_labels": Field(Bool(), default=False),
-    "master_flavor_id": Field(Str(1, 255)),
-    "flavor_id": Field(Str(1, 255)),
-    "create_timeout": Field(Int(0), default=60),
-    "discovery_url": Field(Str(0, 255)),
-    "fixed_network": Field(Str(1, 255)),
-    "fixed_subnet": Field(Str(1, 255)),
-    "floating_ip_enabled": Field(Bool()),
-    "master_lb_enabled": Field(Bool()),
-    "health_status": Field(Enum(tuple(Health))),
-    "health_status_reason": Field(Labels()),
-    "status": _ignored(),
-    "status_reason": _ignored(),
-    "faults": _ignored(),
-    "labels_overridden": _ignored(),
-    "labels_added": _ignored(),
-    "labels_skipped": _ignored(),
-    **{
-        key: _readonly()
-        for key in (
-            "stack_id",
-            "cluster_id",
-            "api_address",
-            "coe_version",
-            "container_version",
-            "project_id",
-            "user_id",
-            "node_addresses",
-            "master_addresses",
-            "links",
-            "created_at",
-            "updated_at",
-        )
-    },
-}
-
-# Columns copied as they are into every representation.
-COLUMNS = (
-    "uuid",
-    "name",
-    "cluster_template_id",
-    "keypair",
-    "docker_volume_size",
-    "master_flavor_id",
-    "flavor_id",
-    "stack_id",
-    "api_address",
-    "status",
-    "status_reason",
-    "health_status",
-    "create_timeout",
-    "discovery_url",
-    "coe_version",
-    "container_version",
-    "fixed_network",
-    "fixed_subnet",
-    "floating_ip_enabled",
-    "master_lb_enabled",
-    "project_id",
-    "user_id",
-)
-LIST_KEYS = (
-    "uuid",
-    "name",
-    "cluster_template_id",
-    "keypair",
-    "docker_volume_size",
-    "labels",
-    "node_count",
-    "master_count",
-    "status",
-    "master_flavor_id",
-    "flavor_id",
-    "create_timeout",
-    "health_status",
-    "stack_id",
-    "links",
-    "merge_labels",
-)
-DETAIL_KEYS = (
-    *COLUMNS,
-    "labels",
-    "health_status_reason",
-    "labels_added",
-    "labels_overridden",
-    "labels_skipped",
-    "links",
-    "master_addresses",
-    "master_count",
-    "merge_labels",
-    "node_addresses",
-    "node_count",
-    "created_at",
-    "updated_at",
-)
-SHOW_KEYS = (*DETAIL_KEYS, "faults")
-
-# What a PATCH may address (Magnum's cluster object fields), and what it may change.
-PATCHABLE = (
-    *(k for k in COLUMNS if k not in ("uuid", "stack_id", "api_address", "project_id", "user_id")),
-    "labels",
-    "health_status_reason",
-    "node_count",
-    "master_count",
-)
-PATCH_INTERNAL = (
-    "api_address",
-    "node_addresses",
-    "master_addresses",
-    "stack_id",
-    "cluster_id",
-    "ca_cert_ref",
-    "magnum_cert_ref",
-    "etcd_ca_cert_ref",
-    "front_proxy_ca_cert_ref",
-)
-CHANGEABLE = frozenset({"node_count", "health_status", "health_status_reason"})
-
-
-# --- conductor intents ---------------------------------------------------------------
-
-
-def dispatch(
-    session: Session,
-    ctx: RequestContext,
-    cluster: models.Cluster,
-    operation: Operation,
-    **arguments: Any,
-) -> None:
-    """Append the request to the cluster's queue, and cast it once that is committed.
-
-    The record is what the conductor runs, in order after the requests before it,
-    and what the reconcile loop runs when the cast is lost.
-    """
-    requests.record(session, cluster.uuid, operation, arguments, ctx.to_dict())
-
-    def nudge(_session: Session) -> None:
-        try:
-            rpc_api.request(ctx, operation, cluster.uuid, **arguments)
-        except Exception:  # the request is stored; reconcile runs it later
-            LOG.warning("Cast %s for %s failed", operation, cluster.uuid, exc_info=True)
-
-    event.listen(session, "after_commit", nudge, once=True)
-
-
-# --- lookups and checks -----------------------------------------------------------
-
-
-def lookup(session: Session, ctx: RequestContext, ident: str) -> models.Cluster:
-    return find(session, models.Cluster, KIND, ident, ctx)
-
-
-def target(row: models.Cluster) -> dict[str, Any]:
-    return {"project_id": row.project_id, "user_id": row.user_id}
-
-
-def nodegroups_of(
-    session: Session, cluster_uuids: Sequence[str]
-) -> dict[str, list[models.NodeGroup]]:
-    """Node groups of several clusters in one query, in creation order."""
-    groups: dict[str, list[models.NodeGroup]] = {uuid: [] for uuid in cluster_uuids}
-    stmt = (
-        select(models.NodeGroup)
-        .where(models.NodeGroup.cluster_id.in_(list(cluster_uuids)))
-        .order_by(models.NodeGroup.id)
-    )
-    for group in session.scalars(stmt):
-        groups[group.cluster_id].append(group)
-    return groups
-
-
-def default_worker(session: Session, cluster: models.Cluster) -> models.NodeGroup:
-    for group in nodegroups_of(session, [cluster.uuid])[cluster.uuid]:
-        if group.is_default and group.role != "master":
-            return group
-    raise exceptions.ResourceNotFound("Nodegroup", "default-worker")
-
-
-def nodegroup_of(
-    session: Session, ctx: RequestContext, cluster: models.Cluster, ident: str | None
-) -> models.NodeGroup:
-    """A node group of ``cluster`` by uuid, integer id or name; none named: the default worker."""
-    if not ident:
-        return default_worker(session, cluster)
-    extra = models.NodeGroup.cluster_id == cluster.uuid
-    return find(session, models.NodeGroup, "Nodegroup", ident, ctx, extra=extra, by_id=True)
-
-
-def check_node_count(version: Version, node_count: int) -> None:
-    if node_count == 0 and not version.at_least(10):
-        raise exceptions.Invalid(ZERO_NODES)
-
-
-def _template_for_create(
-    session: Session, ctx: RequestContext, ident: str, missing_is_404: bool
-) -> models.ClusterTemplate:
-    try:
-        return find(session, models.ClusterTemplate, "ClusterTemplate", ident, ctx, by_id=True)
-    except exceptions.NotFound as exc:
-        if missing_is_404:
-            raise
-        raise exceptions.Invalid(exc.text) from exc
-
-
-def _check_quota(session: Session, ctx: RequestContext) -> None:
-    limit = quotas.cluster_limit(session, ctx.project_id)
-    used = count(
-        session, select(models.Cluster.id).where(models.Cluster.project_id == ctx.project_id)
-    )
-    if used >= limit:
-        raise exceptions.QuotaExceeded(limit)
-
-
-def _min_node_count(labels: Mapping[str, str]) -> int:
-    value = labels.get("min_node_count", "0")
-    return int(value) if value.isdigit() else 0
-
-
-def _default_nodegroups(
-    cluster: models.Cluster, template: models.ClusterTemplate, master_count: int, node_count: int
-) -> list[models.NodeGroup]:
-    """``default-master`` then ``default-worker``, as Magnum's conductor makes them."""
-    labels = cluster.labels
-    common: dict[str, Any] = {
-        "cluster_id": cluster.uuid,
-        "project_id": cluster.project_id,
-        "labels": dict(labels),
-        "image_id": template.image_id,
-        "docker_volume_size": cluster.docker_volume_size,
-        "is_default": True,
-        "status": Status.CREATE_IN_PROGRESS,
-    }
-    return [
-        models.NodeGroup(
-            uuid=str(uuidlib.uuid4()),
-            name=name,
-            role=role,
-            node_count=count,
-            flavor_id=flavor,
-            min_node_count=minimum,
-            **common,
-        )
-        for name, role, count, flavor, minimum in (
-            ("default-master", "master", master_count, cluster.master_flavor_id, 0),
-            ("default-worker", "worker", node_count, cluster.flavor_id, _min_node_count(labels)),
-        )
-    ]
-
-
-def create_row(
-    session: Session,
-    ctx: RequestContext,
-    version: Version,
-    values: dict[str, Any],
-    rule: str = "cluster:create",
-    missing_template_404: bool | None = None,
-) -> models.Cluster:
-    """Magnum's checks for a new cluster, in its order; then the rows and the cast.
-
-    ``values`` are parsed request fields with Magnum's cluster names. A missing
-    template is a 404 from 1.10 on unless ``missing_template_404`` says otherwise.
-    """
-    if missing_template_404 is None:
-        missing_template_404 = version.at_least(10)
-    # Before any read: the quota count below must see the clusters of every create
-    # of this project that held the lock before (see quotas.lock_project).
-    quotas.lock_project(session, ctx.project_id)
-    template = _template_for_create(
-        session, ctx, values["cluster_template_id"], missing_template_404
-    )
-    driver = registry.find_name(
-        template.server_type or "vm", template.cluster_distro, template.coe or ""
-    )
-    volume_size = values.get("docker_volume_size") or template.docker_volume_size
-    template_rules.check_volume_size(template.docker_storage_driver, volume_size)
-    master_count, node_count = values["master_count"], values["node_count"]
-    cluster_driver = registry.get_by_name(driver)
-    cluster_driver.validate_master_size(master_count)
-    cluster_driver.validate_cluster_size(master_count + node_count)
-    check_node_count(version, node_count)
-    policy.authorize(ctx, rule)
-    _check_quota(session, ctx)
-    if template.hidden and not ctx.is_admin:
-        raise exceptions.NotAuthorized()
-    labels = labelling.merged(template.labels or {}, values.get("labels"), values["merge_labels"])
-    inherited = {
-        key: values.get(key) if values.get(key) is not None else getattr(template, source)
-        for key, source in (
-            ("keypair", "keypair_id"),
-            ("flavor_id", "flavor_id"),
-            ("master_flavor_id", "master_flavor_id"),
-            ("fixed_network", "fixed_network"),
-            ("fixed_subnet", "fixed_subnet"),
-            ("floating_ip_enabled", "floating_ip_enabled"),
-            ("master_lb_enabled", "master_lb_enabled"),
-        )
-    }
-    template_rules.check_flavors(labels, inherited["flavor_id"], inherited["master_flavor_id"])
-    template_rules.check_resources(
-        {
-            **inherited,
-            "image_id": template.image_id,
-            "external_network_id": template.external_network_id,
-        }
-    )
-    if inherited["keypair"] is not None:
-        catalog.check_keypair(inherited["keypair"])
-    if master_count > 1 and not inherited["master_lb_enabled"]:
-        raise exceptions.Invalid("master_count must be 1 when master_lb_enabled is False")
-    row = models.Cluster(
-        uuid=str(uuidlib.uuid4()),
-        name=values.get("name") or names.generate("cluster"),
-        project_id=ctx.project_id,
-        user_id=ctx.user_id,
-        cluster_template_id=template.uuid,
-        docker_volume_size=volume_size,
-        labels=labels,
-        create_timeout=values["create_timeout"],
-        discovery_url=values.get("discovery_url"),
-        health_status=values.get("health_status"),
-        health_status_reason=values.get("health_status_reason") or {},
-        status=Status.CREATE_IN_PROGRESS,
-        **inherited,
-    )
-    session.add(row)
-    session.add_all(_default_nodegroups(row, template, master_count, node_count))
-    dispatch(session, ctx, row, Operation.CLUSTER_CREATE)
-    session.flush()
-    return row
-
-
-# --- representations ----------------------------------------------------------------
-
-
-def render(
-    session: Session,
-    request: Request,
-    rows: Sequence[models.Cluster],
-    keys: Sequence[str],
-    collection_name: str = COLLECTION,
-) -> list[dict[str, Any]]:
-    """Clusters with the values derived from node groups and template, cut to ``keys``.
-
-    Keys are Magnum's cluster names (``stack_id`` becomes ``cluster_id`` from 1.13).
-    """
-    groups = nodegroups_of(session, [row.uuid for row in rows])
-    template_uuids = {row.cluster_template_id for row in rows}
-    stmt = select(models.ClusterTemplate.uuid, models.ClusterTemplate.labels).where(
-        models.ClusterTemplate.uuid.in_(template_uuids)
-    )
-    template_labels = {uuid: labels or {} for uuid, labels in session.execute(stmt)}
-    renamed = microversion.of(request).at_least(13)
-    out = []
-    for row in rows:
-        full = _full(
-            request,
-            row,
-            groups[row.uuid],
-            template_labels.get(row.cluster_template_id or ""),
-            collection_name,
-        )
-        body = {key: full[key] for key in keys if key in full}
-        if renamed and "stack_id" in body:
-            body["cluster_id"] = body.pop("stack_id")
-        out.append(body)
-    return out
-
-
-def _full(
-    request: Request,
-    row: models.Cluster,
-    groups: list[models.NodeGroup],
-    template_labels: dict[str, str] | None,
-    collection_name: str = COLLECTION,
-) -> dict[str, Any]:
-    masters = [g for g in groups if g.role == "master"]
-    workers = [g for g in groups if g.role != "master"]
-    body = {key: getattr(row, key) for key in COLUMNS}
-    body["labels"] = row.labels or {}
-    body["health_status_reason"] = row.health_status_reason or {}
-    body.update(labelling.differences(template_labels or {}, body["labels"]))
-    body["node_count"] = sum(g.node_count for g in workers)
-    body["master_count"] = sum(g.node_count for g in masters)
-    body["node_addresses"] = [a for g in workers for a in (g.node_addresses or [])]
-    body["master_addresses"] = [a for g in masters for a in (g.node_addresses or [])]
-    body["merge_labels"] = False
-    body["links"] = links(request, collection_name, row.uuid)
-    body["created_at"] = iso(row.created_at)
-    body["updated_at"] = iso(row.updated_at)
-    if row.status in FAILED:
-        body["faults"] = {
-            g.name: g.status_reason for g in groups if (g.status or "").endswith("FAILED")
-        }
-    return body
-
-
-def show(session: Session, request: Request, row: models.Cluster) -> dict[str, Any]:
-    return render(session, request, [row], SHOW_KEYS)[0]
-
-
-# --- routes -------------------------------------------------------------------------
 
 
 @router.post(
@@ -484,64 +37,24 @@ def show(session: Session, request: Request, row: models.Cluster) -> dict[str, A
     status_code=202,
     summary="Create a cluster",
     openapi_extra=json_body(json_schema(SCHEMA)),
+    **documented(responses.Accepted, 202),
 )
-async def create(request: Request, ctx: RequestContext = Depends(context_from)) -> dict[str, Any]:
-    values = parse_body("cluster", await read_json(request), SCHEMA)
+def create(
+    request: Request,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
+) -> dict[str, Any]:
+    values = parse_body("cluster", document, SCHEMA)
     values = with_defaults(values, SCHEMA)
     with transaction() as session:
         row = create_row(session, ctx, microversion.of(request), values)
     return {"uuid": row.uuid}
 
 
-Renderer = Callable[
-    [Session, Request, Sequence[models.Cluster], Sequence[str]], list[dict[str, Any]]
-]
+router.list_and_detail("/clusters", "clusters", list_clusters, responses.Clusters)
 
 
-def list_clusters(
-    request: Request,
-    ctx: RequestContext,
-    paging: Paging,
-    detail: bool,
-    *,
-    name: str = COLLECTION,
-    policy_prefix: str = "cluster",
-    keys: tuple[Sequence[str], Sequence[str]] = (LIST_KEYS, DETAIL_KEYS),
-    renderer: Renderer = render,
-) -> dict[str, Any]:
-    """A page of clusters cut to the list or detail ``keys``; bays pass their own names."""
-
-    def present(session: Session, rows: list[models.Cluster]) -> list[dict[str, Any]]:
-        return renderer(session, request, rows, keys[detail])
-
-    return listing(
-        request,
-        ctx,
-        paging,
-        models.Cluster,
-        KIND,
-        present,
-        name=name,
-        policy_prefix=policy_prefix,
-        detail=detail,
-    )
-
-
-router.list_and_detail("/clusters", "clusters", list_clusters)
-
-
-def visible(
-    session: Session, ctx: RequestContext, ident: str, prefix: str, action: str
-) -> models.Cluster:
-    """The cluster ``<prefix>:<action>`` may act on; admins reach every project's."""
-    all_rule = f"{prefix}:{'get_one' if action == 'get' else action}_all_projects"
-    wide = policy.widen_for_admin(ctx, all_rule)
-    row = lookup(session, wide, ident)
-    policy.authorize(ctx, f"{prefix}:{action}", target(row))
-    return row
-
-
-@router.get("/clusters/{ident}", summary="Show a cluster")
+@router.get("/clusters/{ident}", summary="Show a cluster", **documented(responses.Cluster))
 def get_one(
     request: Request, ident: str, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
@@ -549,92 +62,20 @@ def get_one(
         return show(session, request, visible(session, ctx, ident, "cluster", "get"))
 
 
-def patched(
-    session: Session,
-    row: models.Cluster,
-    ops: list[dict[str, Any]],
-    aliases: Mapping[str, str] | None = None,
-) -> tuple[int, dict[str, Any]]:
-    """Apply a JSON patch to a cluster: the node count to send and the patched fields.
-
-    ``aliases`` maps cluster field names to the names the client addresses
-    (bays). Only node_count and the health fields may change (Magnum's rule).
-    """
-    aliases = aliases or {}
-    worker = default_worker(session, row)
-    groups = nodegroups_of(session, [row.uuid])[row.uuid]
-    before = {key: getattr(row, key) for key in PATCHABLE if key in COLUMNS}
-    before["labels"] = row.labels or {}
-    before["health_status_reason"] = row.health_status_reason or {}
-    before["node_count"] = sum(g.node_count for g in groups if g.role != "master")
-    before["master_count"] = sum(g.node_count for g in groups if g.role == "master")
-    shown = {aliases.get(k, k): v for k, v in before.items()}
-    internal = [aliases.get(k, k) for k in PATCH_INTERNAL]
-    result = jsonpatch.apply(shown, ops, internal=internal)
-    names_back = {v: k for k, v in aliases.items()}
-    result = {names_back.get(k, k): v for k, v in result.items()}
-    after = {key: result.get(key, _default(key)) for key in before}
-    changes = jsonpatch.changed(before, after)
-    for key in sorted(changes):
-        spec = SCHEMA.get(key)
-        if spec is not None and not (spec.readonly or spec.ignored) and after[key] is not None:
-            after[key] = spec.type.check(aliases.get(key, key), after[key], False)
-    refused = sorted(jsonpatch.changed(before, after) - CHANGEABLE)
-    if refused:
-        raise exceptions.Invalid(f"cannot change cluster property(ies) {', '.join(refused)}.")
-    node_count = worker.node_count
-    if any(op["path"] == "/node_count" for op in ops):
-        node_count = after["node_count"]
-    return node_count, after
-
-
-def _default(key: str) -> Any:
-    spec = SCHEMA.get(key)
-    return None if spec is None or spec.default is MISSING else spec.default
-
-
-def patch_and_dispatch(
-    session: Session,
-    ctx: RequestContext,
-    version: Version,
-    row: models.Cluster,
-    ops: list[dict[str, Any]],
-    rollback: bool,
-    aliases: Mapping[str, str] | None = None,
-) -> None:
-    node_count, after = patched(session, row, ops, aliases)
-    check_node_count(version, node_count)
-    limits.check_cluster_size(session, row, node_count, default_worker(session, row).uuid)
-    dispatch(
-        session,
-        ctx,
-        row,
-        Operation.CLUSTER_UPDATE,
-        node_count=node_count,
-        health_status=after["health_status"],
-        health_status_reason=after["health_status_reason"],
-        rollback=rollback,
-    )
-
-
-def rollback_flag(request: Request, rollback: str | None) -> bool:
-    """``?rollback=`` exists from 1.3 on; before that it is an unknown argument."""
-    if rollback is None:
-        return False
-    if not microversion.of(request).at_least(3):
-        raise exceptions.Invalid('Unknown argument: "rollback"')
-    return bool_from_string(rollback, "rollback")
-
-
-@router.json_patch("/clusters/{ident}", "Update a cluster (JSON patch)", status_code=202)
-async def patch(
+@router.json_patch(
+    "/clusters/{ident}",
+    "Update a cluster (JSON patch)",
+    status_code=202,
+    **documented(responses.Accepted, 202),
+)
+def patch(
     request: Request,
     ident: str,
-    rollback: str | None = None,
     ctx: RequestContext = Depends(context_from),
+    flag: bool = Depends(rollback_flag),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    flag = rollback_flag(request, rollback)
-    ops = jsonpatch.parse(await read_json(request))
+    ops = jsonpatch.parse(document)
     with transaction() as session:
         row = visible(session, ctx, ident, "cluster", "update")
         policy.authorize(ctx, "cluster:update_health_status")
@@ -642,12 +83,8 @@ async def patch(
         return {"uuid": row.uuid}
 
 
-def delete_row(session: Session, ctx: RequestContext, row: models.Cluster) -> None:
-    dispatch(session, ctx, row, Operation.CLUSTER_DELETE)
-
-
 @router.delete("/clusters/{ident}", status_code=204, summary="Delete a cluster")
 def delete(ident: str, ctx: RequestContext = Depends(context_from)) -> Response:
     with transaction() as session:
-        delete_row(session, ctx, visible(session, ctx, ident, "cluster", "delete"))
+        services.delete(session, ctx, visible(session, ctx, ident, "cluster", "delete"))
     return Response(status_code=204)

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
-from moorage.api import policy
+from moorage.api import policy, responses
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, Router, iso, json_body, links, listing, read_json
+from moorage.api.common import Paging, Router, iso, json_body, json_document, links, listing
+from moorage.api.responses import documented
 from moorage.config import CONF
 from moorage.context import RequestContext
 from moorage.db import models
@@ -88,6 +89,9 @@ DEFAULTS: dict[str, Any] = {
     "floating_ip_enabled": True,
     "labels": {},
 }
+ClusterTemplate = responses.from_schema("ClusterTemplate", SCHEMA)
+ClusterTemplates = responses.page("ClusterTemplates", "clustertemplates", ClusterTemplate)
+
 COLUMNS = tuple(k for k in SCHEMA if k not in ("links", "created_at", "updated_at"))
 FLAVOR_KEYS = ("flavor_id", "master_flavor_id")
 NOT_REMOVABLE = (
@@ -160,11 +164,15 @@ def _check_publish(ctx: RequestContext, flavour: Flavour) -> None:
     status_code=201,
     summary="Create a cluster template",
     openapi_extra=json_body(json_schema(SCHEMA)),
+    **documented(ClusterTemplate, 201),
 )
-async def create(
-    request: Request, response: Response, ctx: RequestContext = Depends(context_from)
+def create(
+    request: Request,
+    response: Response,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    body = create_from(request, ctx, await read_json(request), TEMPLATE)
+    body = create_from(request, ctx, document, TEMPLATE)
     response.headers["Location"] = body["links"][0]["href"]
     return body
 
@@ -214,7 +222,7 @@ def list_of(
     )
 
 
-router.list_and_detail("/clustertemplates", "cluster templates", list_of)
+router.list_and_detail("/clustertemplates", "cluster templates", list_of, ClusterTemplates)
 
 
 def lookup(session: Session, ctx: RequestContext, ident: str) -> models.ClusterTemplate:
@@ -226,7 +234,9 @@ def _target(row: models.ClusterTemplate) -> dict[str, Any]:
     return {"project_id": row.project_id, "user_id": row.user_id}
 
 
-@router.get("/clustertemplates/{ident}", summary="Show a cluster template")
+@router.get(
+    "/clustertemplates/{ident}", summary="Show a cluster template", **documented(ClusterTemplate)
+)
 def get_one(
     request: Request, ident: str, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
@@ -259,11 +269,18 @@ def _allowed_on_referenced(changes: set[str], after: dict[str, Any]) -> bool:
     )
 
 
-@router.json_patch("/clustertemplates/{ident}", "Update a cluster template (JSON patch)")
-async def patch(
-    request: Request, ident: str, ctx: RequestContext = Depends(context_from)
+@router.json_patch(
+    "/clustertemplates/{ident}",
+    "Update a cluster template (JSON patch)",
+    **documented(ClusterTemplate),
+)
+def patch(
+    request: Request,
+    ident: str,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
-    return patch_from(request, ctx, ident, await read_json(request), TEMPLATE)
+    return patch_from(request, ctx, ident, document, TEMPLATE)
 
 
 def patch_from(

@@ -7,16 +7,18 @@ The conductor checks the cluster's status and asks the driver to rotate
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.concurrency import run_in_threadpool
+from typing import Any
 
-from moorage.api import microversion, policy
+from fastapi import APIRouter, Depends, Request
+
+from moorage.api import microversion, policy, responses
 from moorage.api.auth import context_from
-from moorage.api.common import read_json
-from moorage.api.routes.clusters import lookup
+from moorage.api.common import optional_json_document
+from moorage.api.responses import documented
 from moorage.context import RequestContext
 from moorage.db.session import transaction
 from moorage.rpc import api as rpc_api
+from moorage.services.clusters import lookup
 
 router = APIRouter(tags=["credentials"])
 
@@ -26,9 +28,13 @@ router = APIRouter(tags=["credentials"])
     status_code=202,
     summary="Rotate a cluster's credentials",
     dependencies=[Depends(microversion.require(12))],
+    **documented(responses.Accepted, 202),
 )
-async def rotate(
-    request: Request, cluster_ident: str, ctx: RequestContext = Depends(context_from)
+def rotate(
+    request: Request,
+    cluster_ident: str,
+    ctx: RequestContext = Depends(context_from),
+    _document: Any = Depends(optional_json_document),
 ) -> dict[str, str]:
     """Body-less, like ``openstack coe credential rotate`` sends it.
 
@@ -36,9 +42,8 @@ async def rotate(
     member; admins are not special-cased), then the cluster is looked up in the
     caller's project.
     """
-    await read_json(request, optional=True)
     policy.authorize(ctx, "credential:rotate")
     with transaction() as session:
         uuid = lookup(session, ctx, cluster_ident).uuid
-    await run_in_threadpool(rpc_api.credential_rotate, ctx, uuid)
+    rpc_api.credential_rotate(ctx, uuid)
     return {"uuid": uuid}

@@ -17,9 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
+from moorage.api import responses
 from moorage.api.auth import context_from
 from moorage.api.common import Paging, collection, iso, next_link
-from moorage.api.routes import clusters
+from moorage.api.responses import documented
+from moorage.api.views.clusters import visible
 from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.query import paginate
@@ -63,7 +65,11 @@ def _marker_row(session: Session, cluster_uuid: str, marker: int) -> models.Clus
     return row
 
 
-@router.get("/clusters/{cluster_ident}/events", summary="List the steps run on a cluster")
+@router.get(
+    "/clusters/{cluster_ident}/events",
+    summary="List the steps run on a cluster",
+    **documented(responses.Events),
+)
 def get_all(
     request: Request,
     cluster_ident: str,
@@ -75,7 +81,7 @@ def get_all(
         models.ClusterEvent, uuid_marker=False
     )
     with transaction() as session:
-        cluster = clusters.visible(session, ctx, cluster_ident, "cluster", "get")
+        cluster = visible(session, ctx, cluster_ident, "cluster", "get")
         marker = (
             None if paging.marker is None else _marker_row(session, cluster.uuid, paging.marker)
         )

@@ -19,10 +19,11 @@ from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
-from moorage.api import policy
+from moorage.api import policy, responses
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, Router, iso, json_body, links, listing, read_json
-from moorage.api.routes.clusters import NAME_PATTERN, lookup
+from moorage.api.common import Paging, Router, iso, json_body, json_document, links, listing
+from moorage.api.responses import documented
+from moorage.api.views.clusters import NAME_PATTERN
 from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.query import find
@@ -41,6 +42,7 @@ from moorage.objects.fields import (
     parse_body,
 )
 from moorage.objects.status import Status
+from moorage.services.clusters import lookup
 
 router = Router(tags=["federations"])
 
@@ -98,9 +100,14 @@ def _check_properties(properties: dict[str, str] | None) -> None:
     status_code=202,
     summary="Create a federation",
     openapi_extra=json_body(json_schema(SCHEMA)),
+    **documented(responses.Accepted, 202),
 )
-async def create(request: Request, ctx: RequestContext = Depends(context_from)) -> dict[str, str]:
-    values = parse_body("federation", await read_json(request), SCHEMA)
+def create(
+    request: Request,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
+) -> dict[str, str]:
+    values = parse_body("federation", document, SCHEMA)
     policy.authorize(ctx, "federation:create")
     with transaction() as session:
         if values.get("hostcluster_id") is None:
@@ -138,10 +145,10 @@ def _list(request: Request, ctx: RequestContext, paging: Paging, detail: bool) -
     )
 
 
-router.list_and_detail("/federations", "federations", _list)
+router.list_and_detail("/federations", "federations", _list, responses.Federations)
 
 
-@router.get("/federations/{ident}", summary="Show a federation")
+@router.get("/federations/{ident}", summary="Show a federation", **documented(responses.Federation))
 def get_one(
     request: Request, ident: str, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
@@ -173,19 +180,25 @@ def _membership(
     raise exceptions.NotFound(f"Cluster {value} is not a member of the federation {row.name}.")
 
 
-@router.json_patch("/federations/{ident}", "Update a federation", status_code=202)
-async def patch(
+@router.json_patch(
+    "/federations/{ident}",
+    "Update a federation",
+    status_code=202,
+    **documented(responses.Accepted, 202),
+)
+def patch(
     request: Request,
     ident: str,
     rollback: str | None = None,
     ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
 ) -> dict[str, str]:
     """JSON patch; ``add``/``remove`` with a cluster uuid on ``/member_ids`` joins/leaves.
 
     Only ``member_ids`` and ``properties`` may change. ``rollback`` is accepted
     (and checked) as Magnum does; with no conductor work there is nothing to roll back.
     """
-    raw = await read_json(request)
+    raw = document
     ops = jsonpatch.parse(raw)
     if rollback is not None:
         bool_from_string(rollback, "rollback")

@@ -8,9 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from sqlalchemy import select
 
-from moorage.api import policy
+from moorage.api import policy, responses
 from moorage.api.auth import context_from
 from moorage.api.common import iso
+from moorage.api.responses import documented
 from moorage.config import CONF
 from moorage.context import RequestContext
 from moorage.db import models
@@ -45,7 +46,9 @@ def view(row: models.MagnumService, now: datetime) -> dict[str, Any]:
     }
 
 
-@router.get("/mservices", summary="List conductor services (admin)")
+@router.get(
+    "/mservices", summary="List conductor services (admin)", **documented(responses.MServices)
+)
 def get_all(ctx: RequestContext = Depends(context_from)) -> dict[str, Any]:
     """Every registered service, by id; no paging, as in Magnum."""
     policy.authorize(ctx, "magnum-service:get_all")

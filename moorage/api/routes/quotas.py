@@ -13,15 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import anyio.from_thread
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
-from moorage.api import identity, policy
+from moorage.api import identity, policy, responses
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, collection, iso, json_body, next_link, read_json
+from moorage.api.common import Paging, collection, iso, json_body, json_document, next_link
+from moorage.api.responses import documented
 from moorage.context import RequestContext
 from moorage.db import models, quotas
 from moorage.db.query import paginate, scoped
@@ -81,12 +83,18 @@ def _lookup(session: Session, project_id: str, resource: str) -> models.Quota:
     status_code=201,
     summary="Create a quota",
     openapi_extra=json_body(json_schema(SCHEMA)),
+    **documented(responses.Quota, 201),
 )
-async def create(request: Request, ctx: RequestContext = Depends(context_from)) -> dict[str, Any]:
-    values = parse_body("quota", await read_json(request), SCHEMA)
+def create(
+    request: Request,
+    ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
+) -> dict[str, Any]:
+    values = parse_body("quota", document, SCHEMA)
     project_id = values.get("project_id")
     if project_id:
-        await identity.ensure_project_exists(ctx, project_id)  # before policy, as Magnum
+        # Before policy, as Magnum; the Keystone client is async, this route is not.
+        anyio.from_thread.run(identity.ensure_project_exists, ctx, project_id)
     policy.authorize(ctx, "quota:create")
     if not project_id:
         raise exceptions.Invalid("Must provide a valid project ID.")
@@ -133,7 +141,7 @@ class QuotaPaging(Paging):
     all_tenants: str | None = None
 
 
-@router.get("/quotas", summary="List quotas")
+@router.get("/quotas", summary="List quotas", **documented(responses.Quotas))
 def get_all(
     request: Request, paging: QuotaPaging = Depends(), ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
@@ -150,7 +158,11 @@ def get_all(
     return collection(COLLECTION, items, next_link(request, COLLECTION, rows, pg, "id"))
 
 
-@router.get("/quotas/{project_id}/{resource}", summary="Show a project's quota")
+@router.get(
+    "/quotas/{project_id}/{resource}",
+    summary="Show a project's quota",
+    **documented(responses.Quota),
+)
 def get_one(
     project_id: str, resource: str, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
@@ -174,15 +186,17 @@ def get_one(
     status_code=202,
     summary="Update a quota",
     openapi_extra=json_body(json_schema(SCHEMA)),
+    **documented(responses.Quota, 202),
 )
-async def update(
+def update(
     request: Request,
     project_id: str,
     resource: str,
     ctx: RequestContext = Depends(context_from),
+    document: Any = Depends(json_document),
 ) -> dict[str, Any]:
     """A plain object, not a JSON patch; an omitted ``hard_limit`` means 1, as in Magnum."""
-    values = parse_body("quotapatch", await read_json(request), SCHEMA)
+    values = parse_body("quotapatch", document, SCHEMA)
     policy.authorize(ctx, "quota:update")
     hard_limit = values.get("hard_limit")
     with transaction() as session:

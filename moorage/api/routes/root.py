@@ -7,8 +7,9 @@ import os
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
-from moorage.api import microversion
+from moorage.api import microversion, responses
 from moorage.api.common import base_url
+from moorage.api.responses import documented
 from moorage.config import CONF
 
 router = APIRouter()
@@ -23,9 +24,18 @@ RESOURCES = (
     "federations",
     "credentials",
 )
+V1 = responses.optional(
+    "V1",
+    {
+        "id": str,
+        "media_types": list[responses.Text],
+        "links": responses.Links,
+        **dict.fromkeys((*RESOURCES, "nodegroups", "bays", "baymodels"), responses.Links),
+    },
+)
 
 
-@router.get("/", summary="Supported API versions")
+@router.get("/", summary="Supported API versions", **documented(responses.Versions))
 def versions(request: Request) -> dict[str, object]:
     return {
         "name": "OpenStack Magnum API",
@@ -42,7 +52,7 @@ def versions(request: Request) -> dict[str, object]:
     }
 
 
-@router.get("/v1", summary="The v1 API and its resources")
+@router.get("/v1", summary="The v1 API and its resources", **documented(V1))
 def v1(request: Request) -> dict[str, object]:
     base = base_url(request)
     doc: dict[str, object] = {

@@ -6,8 +6,9 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import func, select
 
 from moorage import exceptions
-from moorage.api import policy
+from moorage.api import policy, responses
 from moorage.api.auth import context_from
+from moorage.api.responses import documented
 from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.query import count
@@ -18,7 +19,7 @@ router = APIRouter(tags=["stats"])
 ALLOWED_TYPES = ("cluster",)
 
 
-@router.get("/stats", summary="Cluster and node counts")
+@router.get("/stats", summary="Cluster and node counts", **documented(responses.Stats))
 def get_all(
     project_id: str | None = None,
     kind: str | None = Query(None, alias="type"),

@@ -1,0 +1,1 @@
+"""What several routes of one resource share: request fields and representations."""

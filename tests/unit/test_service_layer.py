@@ -1,0 +1,33 @@
+"""The service layer sits below the routes and the conductor: both import it, it
+imports neither, so a route and a conductor share one way to find and create rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import moorage.services
+from tests.unit.test_driver_layers import imported
+
+SERVICES = sorted(Path(moorage.services.__file__).parent.glob("*.py"))
+
+
+@pytest.mark.parametrize("path", SERVICES, ids=lambda p: p.name)
+def test_a_service_imports_neither_the_api_nor_the_conductor(path: Path) -> None:
+    upward = [m for m in imported(path) if m.startswith(("moorage.api", "moorage.conductor"))]
+    assert upward == []
+
+
+def test_no_route_module_imports_the_cluster_or_node_group_routes() -> None:
+    """Routes share through api/views and services/, not through these route modules."""
+    routes = Path(moorage.services.__file__).parent.parent / "api" / "routes"
+    shared = ("moorage.api.routes.clusters", "moorage.api.routes.nodegroups")
+    importing = [
+        f"{path.name}: {module}"
+        for path in routes.glob("*.py")
+        if path.name != "__init__.py"
+        for module in imported(path)
+        if module.startswith(shared)
+    ]
+    assert importing == []
