@@ -31,6 +31,8 @@ R=$(mktemp -d)
 trap 'rm -rf "$R"' EXIT
 tar -C "$R" -xf "$BASE"
 install -D -m 755 "$HERE/node/entrypoint" "$R/usr/local/bin/node-entrypoint"
+install -m 755 "$HERE/node/start" "$R/usr/local/bin/node-start"
+install -m 755 "$HERE/node/kubelet-loop" "$R/usr/local/bin/kubelet-loop"
 install -D -m 644 "$HERE/node/containerd-config.toml" "$R/etc/containerd/config.toml"
 mkdir -p "$R/etc/cni/net.d" "$R/var/lib/containerd" "$R/var/lib/kubelet" "$R/etc/kubernetes/manifests"
 echo 'hosts: files dns' >"$R/etc/nsswitch.conf"
@@ -44,7 +46,7 @@ if [ -n "${EXTRA_DIR:-}" ]; then cp -a "$EXTRA_DIR"/. "$R/"; fi
 tar -C "$R" -c . | docker import \
 	--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/kubernetes/bin' \
 	--change 'ENTRYPOINT ["/usr/local/bin/node-entrypoint"]' \
-	--change 'CMD ["sleep", "infinity"]' \
+	--change 'CMD ["/usr/local/bin/node-start"]' \
 	--change 'VOLUME ["/var/lib/containerd"]' \
 	- "$TAG" >/dev/null
 docker image inspect -f '{{.Id}} {{.Size}}' "$TAG"

@@ -1,0 +1,66 @@
+#!/bin/bash
+# PROTOTYPE: the images kubeadm's static pods and add-ons refer to, built from the
+# locally built binaries with `docker import` (no registry, no base image):
+#   moorage.local/{kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy}:$K8S_VERSION
+#   moorage.local/etcd:${ETCD_VERSION#v}-0   moorage.local/coredns:$COREDNS_VERSION
+# and writes them all (plus pause) to one `docker save` tar that nodes import with
+#   ctr -n k8s.io images import $CACHE/k8s/$K8S_VERSION/images.tar
+# kube-proxy needs iptables: its image gets iptables-nft/legacy and their libraries,
+# taken from the node rootfs (node-image.sh) so they match the node's Debian.
+set -euo pipefail
+K8S_VERSION=${K8S_VERSION:-v1.34.12}
+ETCD_VERSION=${ETCD_VERSION:-v3.6.17}
+COREDNS_VERSION=${COREDNS_VERSION:-v1.12.4}
+CACHE=${MOORAGE_CACHE:-/var/cache/moorage}
+REPO=${REPO:-moorage.local}
+BIN=$CACHE/k8s/$K8S_VERSION/bin
+ROOTFS=$CACHE/k8s/rootfs/bookworm-node.tar
+PATH_ENV='ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+
+# image NAME:TAG ENTRYPOINT-JSON DIR
+image() {
+	mkdir -p "$4/tmp" "$4/etc" && chmod 1777 "$4/tmp"
+	echo 'root:x:0:0:root:/root:/sbin/nologin' >"$4/etc/passwd"
+	echo 'hosts: files dns' >"$4/etc/nsswitch.conf"
+	tar -C "$4" -c . | docker import --change "$PATH_ENV" --change "ENTRYPOINT $3" - "$REPO/$1" >/dev/null
+	echo "$REPO/$1 $(du -sh "$4" | cut -f1)"
+}
+one() { # NAME TAG BINARY... -> binaries in /usr/local/bin
+	local d=$W/$1 name=$1 tag=$2
+	shift 2
+	mkdir -p "$d/usr/local/bin"
+	cp "$@" "$d/usr/local/bin/"
+	image "$name:$tag" "[\"/usr/local/bin/$name\"]" "$d"
+}
+for c in kube-apiserver kube-controller-manager kube-scheduler; do one "$c" "$K8S_VERSION" "$BIN/$c"; done
+one etcd "${ETCD_VERSION#v}-0" "$CACHE/etcd/$ETCD_VERSION/bin/etcd" "$CACHE/etcd/$ETCD_VERSION/bin/etcdctl"
+# CoreDNS: kubeadm's Deployment passes only args (-conf ...), the image's entrypoint is /coredns
+mkdir -p "$W/coredns" && cp "$CACHE/coredns/$COREDNS_VERSION/bin/coredns" "$W/coredns/coredns"
+image "coredns:$COREDNS_VERSION" '["/coredns"]' "$W/coredns"
+
+# kube-proxy + iptables from the node rootfs
+R=$W/rootfs P=$W/kube-proxy
+mkdir -p "$R" "$P/usr/local/bin" "$P/usr/sbin"
+tar -C "$R" -xf "$ROOTFS" ./usr/sbin ./usr/lib ./lib ./lib64 ./usr/lib64 2>/dev/null || true
+cp "$BIN/kube-proxy" "$P/usr/local/bin/"
+for b in xtables-nft-multi xtables-legacy-multi; do
+	cp -a "$R/usr/sbin/$b" "$P/usr/sbin/"
+	for l in $(chroot "$R" /lib64/ld-linux-x86-64.so.2 --list "/usr/sbin/$b" | awk '/=> \//{print $3}'); do
+		mkdir -p "$P$(dirname "$l")" && cp -Ln "$R$l" "$P$l"
+	done
+done
+mkdir -p "$P/lib64" "$P/usr/lib/x86_64-linux-gnu"
+cp -L "$R/lib64/ld-linux-x86-64.so.2" "$P/lib64/"
+cp -a "$R/usr/lib/x86_64-linux-gnu/xtables" "$P/usr/lib/x86_64-linux-gnu/"
+for t in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
+	ln -sf xtables-nft-multi "$P/usr/sbin/$t"                  # the host uses nf_tables
+	ln -sf xtables-legacy-multi "$P/usr/sbin/${t/tables/tables-legacy}"
+done
+image "kube-proxy:$K8S_VERSION" '["/usr/local/bin/kube-proxy"]' "$P"
+
+docker save -o "$CACHE/k8s/$K8S_VERSION/images.tar" \
+	"$REPO/pause:3.10.1" "$REPO/etcd:${ETCD_VERSION#v}-0" "$REPO/coredns:$COREDNS_VERSION" \
+	"$REPO"/{kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy}:"$K8S_VERSION"
+ls -l "$CACHE/k8s/$K8S_VERSION/images.tar"
