@@ -21,11 +21,11 @@ trap 'rm -rf "$W"' EXIT
 
 # image NAME:TAG ENTRYPOINT-JSON DIR
 image() {
-	mkdir -p "$4/tmp" "$4/etc" && chmod 1777 "$4/tmp"
-	echo 'root:x:0:0:root:/root:/sbin/nologin' >"$4/etc/passwd"
-	echo 'hosts: files dns' >"$4/etc/nsswitch.conf"
-	tar -C "$4" -c . | docker import --change "$PATH_ENV" --change "ENTRYPOINT $3" - "$REPO/$1" >/dev/null
-	echo "$REPO/$1 $(du -sh "$4" | cut -f1)"
+	mkdir -p "$3/tmp" "$3/etc" && chmod 1777 "$3/tmp"
+	echo 'root:x:0:0:root:/root:/sbin/nologin' >"$3/etc/passwd"
+	echo 'hosts: files dns' >"$3/etc/nsswitch.conf"
+	tar -C "$3" -c . | docker import --change "$PATH_ENV" --change "ENTRYPOINT $2" - "$REPO/$1" >/dev/null
+	echo "$REPO/$1 $(du -sh "$3" | cut -f1)"
 }
 one() { # NAME TAG BINARY... -> binaries in /usr/local/bin
 	local d=$W/$1 name=$1 tag=$2
@@ -45,15 +45,18 @@ R=$W/rootfs P=$W/kube-proxy
 mkdir -p "$R" "$P/usr/local/bin" "$P/usr/sbin"
 tar -C "$R" -xf "$ROOTFS" ./usr/sbin ./usr/lib ./lib ./lib64 ./usr/lib64 2>/dev/null || true
 cp "$BIN/kube-proxy" "$P/usr/local/bin/"
-for b in xtables-nft-multi xtables-legacy-multi; do
-	cp -a "$R/usr/sbin/$b" "$P/usr/sbin/"
-	for l in $(chroot "$R" /lib64/ld-linux-x86-64.so.2 --list "/usr/sbin/$b" | awk '/=> \//{print $3}'); do
-		mkdir -p "$P$(dirname "$l")" && cp -Ln "$R$l" "$P$l"
-	done
-done
 mkdir -p "$P/lib64" "$P/usr/lib/x86_64-linux-gnu"
 cp -L "$R/lib64/ld-linux-x86-64.so.2" "$P/lib64/"
 cp -a "$R/usr/lib/x86_64-linux-gnu/xtables" "$P/usr/lib/x86_64-linux-gnu/"
+cp -a "$R/usr/sbin/xtables-nft-multi" "$R/usr/sbin/xtables-legacy-multi" "$P/usr/sbin/"
+# the libraries of the binaries AND of the dlopen()ed match/target modules (e.g.
+# libxt_statistic.so needs libm: without it kube-proxy's iptables-restore fails with
+# "Couldn't load match `statistic'" and no Service works)
+for f in /usr/sbin/xtables-nft-multi /usr/sbin/xtables-legacy-multi /usr/lib/x86_64-linux-gnu/xtables/*.so; do
+	for l in $(chroot "$R" /lib64/ld-linux-x86-64.so.2 --list "$f" | awk '/=> \//{print $3}'); do
+		[ -e "$P$l" ] || { mkdir -p "$P$(dirname "$l")" && cp -L "$R$l" "$P$l"; }
+	done
+done
 for t in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
 	ln -sf xtables-nft-multi "$P/usr/sbin/$t"                  # the host uses nf_tables
 	ln -sf xtables-legacy-multi "$P/usr/sbin/${t/tables/tables-legacy}"
