@@ -31,12 +31,20 @@ OUT=$CACHE/k8s/$K8S_VERSION/bin
 mkdir -p "$GOMODCACHE" "$GOCACHE" "$WRAP" "$OUT"
 
 ts() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+# already built (BUILD-INFO is written last): nothing to do unless FORCE=1
+if [ -z "${FORCE:-}" ] && grep -qx "version=$K8S_VERSION" "$OUT/BUILD-INFO" 2>/dev/null; then
+	echo "$OUT: $K8S_VERSION already built"
+	exit 0
+fi
 echo "start $(ts) $K8S_VERSION"
 t0=$(date +%s)
 
 # 1. The module's own go.mod, as the proxy serves it (the .mod file in the download cache).
-gomod=$("$GO" mod download -json "k8s.io/kubernetes@$K8S_VERSION" |
-	sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
+info=$("$GO" mod download -json "k8s.io/kubernetes@$K8S_VERSION")
+gomod=$(echo "$info" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
+# buildDate = the release's time on the proxy (like SOURCE_DATE_EPOCH in version.sh), so
+# rebuilds are reproducible
+build_date=$(echo "$info" | sed -n 's/^[[:space:]]*"Time": "\(.*\)",\{0,1\}$/\1/p')
 [ -f "$gomod" ] || { echo "no go.mod for k8s.io/kubernetes@$K8S_VERSION" >&2; exit 1; }
 staging_version=v0.${K8S_VERSION#v1.}
 
@@ -71,7 +79,6 @@ echo "wrapper ready $(ts) ($(($(date +%s) - t0)) s)"
 # 3. One go build for all commands.
 major=${K8S_VERSION#v}; major=${major%%.*}
 minor=${K8S_VERSION#v*.}; minor=${minor%%.*}
-build_date=$(ts)
 ldflags=""
 for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
 	ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
@@ -80,13 +87,14 @@ for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
 done
 pkgs=()
 for c in "${CMDS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+rm -f "$OUT/BUILD-INFO"
 "$GO" build -trimpath -tags=selinux,notest,grpcnotrace -ldflags="all=$ldflags -s -w" -o "$OUT/" "${pkgs[@]}"
 
 t1=$(date +%s)
 {
 	echo "version=$K8S_VERSION"
 	echo "go=$("$GO" env GOVERSION)"
-	echo "built=$build_date"
+	echo "built=$(ts)"
 	echo "seconds=$((t1 - t0))"
 } >"$OUT/BUILD-INFO"
 echo "end $(ts) ($((t1 - t0)) s)"
