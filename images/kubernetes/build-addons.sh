@@ -2,7 +2,8 @@
 # PROTOTYPE: build CoreDNS and flanneld from their Go modules. CoreDNS has no replace
 # directives, so plain `go install module@version` works. flanneld's main.go imports every
 # backend, and the tencentvpc backend's SDK is not served by the module proxy here (403), so
-# flanneld is built from a wrapper module whose main.go is upstream's minus that import.
+# flanneld is built from a wrapper module whose main.go is upstream's minus that import
+# and minus the udp backend (it needs cgo; CGO_ENABLED=0 here).
 # The flannel CNI plugin (github.com/flannel-io/cni-plugin) is NOT available from the
 # module proxy at all (403 "This module version is not available"): see k8s-spike.md.
 #   nice -n 19 images/kubernetes/build-addons.sh
@@ -28,7 +29,7 @@ WRAP=$CACHE/flannel/$FLANNEL_VERSION/wrapper OUT=$CACHE/flannel/$FLANNEL_VERSION
 mkdir -p "$WRAP" "$OUT"
 dir=$("$GO" mod download -json "github.com/flannel-io/flannel@$FLANNEL_VERSION" |
 	sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
-grep -v 'flannel/pkg/backend/tencentvpc"' "$dir/main.go" >"$WRAP/main.go"
+grep -vE 'flannel/pkg/backend/(tencentvpc|udp)"' "$dir/main.go" >"$WRAP/main.go"
 printf 'module moorage.local/flannel-build\n\ngo %s\n\nrequire github.com/flannel-io/flannel %s\n' \
 	"$(sed -n 's/^go //p' "$dir/go.mod")" "$FLANNEL_VERSION" >"$WRAP/go.mod"
 (cd "$WRAP" && "$GO" mod tidy && "$GO" build -trimpath -o "$OUT/flanneld" \

@@ -63,7 +63,18 @@ for t in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tab
 done
 image "kube-proxy:$K8S_VERSION" '["/usr/local/bin/kube-proxy"]' "$P"
 
+# flanneld (optional): the same iptables userland, flanneld in /opt/bin like upstream's image
+FLANNEL_VERSION=${FLANNEL_VERSION:-v0.28.10}
+flannel=()
+if [ -x "$CACHE/flannel/$FLANNEL_VERSION/bin/flanneld" ]; then
+	cp -a "$P" "$W/flannel" && rm "$W/flannel/usr/local/bin/kube-proxy"
+	install -D -m 755 "$CACHE/flannel/$FLANNEL_VERSION/bin/flanneld" "$W/flannel/opt/bin/flanneld"
+	image "flannel:$FLANNEL_VERSION" '["/opt/bin/flanneld"]' "$W/flannel"
+	flannel=("$REPO/flannel:$FLANNEL_VERSION")
+fi
+
 docker save -o "$CACHE/k8s/$K8S_VERSION/images.tar" \
 	"$REPO/pause:3.10.1" "$REPO/etcd:${ETCD_VERSION#v}-0" "$REPO/coredns:$COREDNS_VERSION" \
-	"$REPO"/{kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy}:"$K8S_VERSION"
+	"$REPO"/{kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy}:"$K8S_VERSION" \
+	"${flannel[@]}"
 ls -l "$CACHE/k8s/$K8S_VERSION/images.tar"
