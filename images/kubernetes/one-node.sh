@@ -22,6 +22,12 @@ until docker exec "$NAME" ctr version >/dev/null 2>&1; do sleep 0.2; done
 tm "containerd answers"
 docker exec -i "$NAME" ctr -n k8s.io images import - <"$CACHE/k8s/$K8S_VERSION/images.tar" >/dev/null
 tm "images imported"
+# a CA made by the caller (CA_DIR with ca.crt + ca.key): kubeadm signs everything with it
+if [ -n "${CA_DIR:-}" ]; then
+	docker exec "$NAME" mkdir -p /etc/kubernetes/pki
+	docker cp "$CA_DIR/ca.crt" "$NAME:/etc/kubernetes/pki/ca.crt"
+	docker cp "$CA_DIR/ca.key" "$NAME:/etc/kubernetes/pki/ca.key"
+fi
 sed "s|NODE_IP|$IP|g; s|NODE_NAME|$NAME|g" "$HERE/kubeadm/init.yaml" |
 	docker exec -i "$NAME" sh -c 'cat >/etc/kubernetes/kubeadm.yaml'
 sed 's|POD_CIDR|10.244.0.0/24|' "$HERE/node/10-bridge.conflist" |
