@@ -13,11 +13,10 @@ KC="kubectl --kubeconfig=/etc/kubernetes/admin.conf"
 t0=$(date +%s.%N)
 tm() { printf '%6.1fs %s\n' "$(echo "$(date +%s.%N) - $t0" | bc)" "$*"; }
 
-"$HERE/run-node.sh" "$NAME" "$IMAGE" --network "$NET" --ip "$IP" >/dev/null
-docker exec "$NAME" iptables -I FORWARD -d 10.96.0.0/16 -j REJECT
+"$HERE/run-node.sh" "$NAME" "$IMAGE" -e SERVICE_CIDR=10.96.0.0/16 -e POD_CIDR=10.244.0.0/16 --network "$NET" --ip "$IP" >/dev/null
 until docker exec "$NAME" ctr version >/dev/null 2>&1; do sleep 0.2; done
 tm "node container started, containerd answers"
-docker exec -i "$NAME" ctr -n k8s.io images import - <"$CACHE/k8s/$K8S_VERSION/images.tar" >/dev/null
+docker exec -i "$NAME" ctr -n k8s.io images import - <"$CACHE/k8s/$K8S_VERSION/images-worker.tar" >/dev/null
 tm "images imported"
 join=$(docker exec "$CP" kubeadm token create --print-join-command --ttl 10m)
 token=$(echo "$join" | sed -n 's/.*--token \([^ ]*\).*/\1/p')
@@ -32,13 +31,14 @@ tm "kubeadm join done"
 until cidr=$(docker exec "$CP" $KC get node "$NAME" -o jsonpath='{.spec.podCIDR}') && [ -n "$cidr" ]; do sleep 0.2; done
 sed "s|POD_CIDR|$cidr|" "$HERE/node/10-bridge.conflist" |
 	docker exec -i "$NAME" sh -c 'cat >/etc/cni/net.d/10-bridge.conflist'
-for other in $(docker exec "$CP" $KC get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.addresses[?(@.type=="InternalIP")].address}={.spec.podCIDR}{"\n"}{end}'); do
+# (ROUTES=0 when flanneld runs: it installs the routes / VXLAN itself)
+[ "${ROUTES:-1}" = 0 ] || for other in $(docker exec "$CP" $KC get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.addresses[?(@.type=="InternalIP")].address}={.spec.podCIDR}{"\n"}{end}'); do
 	n=${other%%=*} rest=${other#*=}; oip=${rest%%=*} ocidr=${rest#*=}
 	[ "$n" = "$NAME" ] && continue
 	docker exec "$NAME" ip route replace "$ocidr" via "$oip"
 	docker exec "$n" ip route replace "$cidr" via "$IP"
 done
-tm "pod CIDR $cidr, routes set"
+tm "pod CIDR $cidr, conflist written"
 until docker exec "$CP" $KC get node "$NAME" \
 	-o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -q True; do sleep 0.5; done
 tm "node Ready"

@@ -5,6 +5,7 @@
 #   moorage.local/etcd:${ETCD_VERSION#v}-0   moorage.local/coredns:$COREDNS_VERSION
 # and writes them all (plus pause) to one `docker save` tar that nodes import with
 #   ctr -n k8s.io images import $CACHE/k8s/$K8S_VERSION/images.tar
+# (images-worker.tar: only what a worker runs: pause, kube-proxy, CoreDNS, flannel)
 # kube-proxy needs iptables: its image gets iptables-nft/legacy and their libraries,
 # taken from the node rootfs (node-image.sh) so they match the node's Debian.
 set -euo pipefail
@@ -77,4 +78,7 @@ docker save -o "$CACHE/k8s/$K8S_VERSION/images.tar" \
 	"$REPO/pause:3.10.1" "$REPO/etcd:${ETCD_VERSION#v}-0" "$REPO/coredns:$COREDNS_VERSION" \
 	"$REPO"/{kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy}:"$K8S_VERSION" \
 	"${flannel[@]}"
-ls -l "$CACHE/k8s/$K8S_VERSION/images.tar"
+# workers need no control-plane images: a smaller tar imports faster
+docker save -o "$CACHE/k8s/$K8S_VERSION/images-worker.tar" \
+	"$REPO/pause:3.10.1" "$REPO/coredns:$COREDNS_VERSION" "$REPO/kube-proxy:$K8S_VERSION" "${flannel[@]}"
+ls -l "$CACHE/k8s/$K8S_VERSION"/images*.tar

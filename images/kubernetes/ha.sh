@@ -16,8 +16,7 @@ t0=$(date +%s.%N)
 tm() { printf '%6.1fs %s\n' "$(echo "$(date +%s.%N) - $t0" | bc)" "$*"; }
 
 for i in 0 1 2; do
-	"$HERE/run-node.sh" "$P-m$i" "$IMAGE" --network "$NET" --ip "${IPS[$i]}" --network-alias "$API" >/dev/null
-	docker exec "$P-m$i" iptables -I FORWARD -d 10.96.0.0/16 -j REJECT
+	"$HERE/run-node.sh" "$P-m$i" "$IMAGE" -e SERVICE_CIDR=10.96.0.0/16 -e POD_CIDR=10.244.0.0/16 --network "$NET" --ip "${IPS[$i]}" --network-alias "$API" >/dev/null
 done
 for i in 0 1 2; do
 	until docker exec "$P-m$i" ctr version >/dev/null 2>&1; do sleep 0.2; done

@@ -12,12 +12,8 @@ IMAGE=${IMAGE:-moorage-k8s-node:$K8S_VERSION-proto}
 t0=$(date +%s.%N)
 tm() { printf '%6.1fs %s\n' "$(echo "$(date +%s.%N) - $t0" | bc)" "$*"; }
 
-"$HERE/run-node.sh" "$NAME" "$IMAGE" --network "$NET" --ip "$IP" >/dev/null
+"$HERE/run-node.sh" "$NAME" "$IMAGE" -e SERVICE_CIDR=10.96.0.0/16 -e POD_CIDR=10.244.0.0/16 --network "$NET" --ip "$IP" >/dev/null
 tm "node container started"
-# Service IPs must never leave the node un-DNATed (before kube-proxy has synced, or if
-# it fails, pods' packets to 10.96.0.10 would be routed out through Docker to the host's
-# own upstream): reject them in FORWARD (kube-proxy's DNAT happens before FORWARD).
-docker exec "$NAME" iptables -I FORWARD -d 10.96.0.0/16 -j REJECT
 until docker exec "$NAME" ctr version >/dev/null 2>&1; do sleep 0.2; done
 tm "containerd answers"
 docker exec -i "$NAME" ctr -n k8s.io images import - <"$CACHE/k8s/$K8S_VERSION/images.tar" >/dev/null
