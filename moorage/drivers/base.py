@@ -20,9 +20,9 @@ its message. Every operation must be safe to run again after a partial failure:
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from moorage import exceptions
 from moorage.config import CONF
@@ -175,6 +175,16 @@ class Driver(abc.ABC):
 
     def validate_master_resize(self, count: int) -> None:
         raise exceptions.Invalid("Resizing the master nodegroup is not supported by this driver.")
+
+    def validate_labels(self, labels: Mapping[str, str]) -> None:
+        """Refuse labels the COE cannot honour (a cluster's, merged over its template's).
+
+        Every label is accepted by default, as Magnum passes labels on untouched."""
+        return None
+
+    def validate_template(self, values: Mapping[str, Any]) -> None:
+        """Refuse a template's settings the COE cannot honour; its labels by default."""
+        self.validate_labels(values.get("labels") or {})
 
     # --- operations run by the conductor -------------------------------------------
 

@@ -9,7 +9,8 @@ checks before anything is written. Operations report named steps as every driver
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from moorage.drivers.base import (
     ClusterResult,
@@ -41,6 +42,12 @@ class RecordsDriver(Driver):
 
     def validate_master_resize(self, count: int) -> None:
         self.coe.validate_master_resize(count)
+
+    def validate_labels(self, labels: Mapping[str, str]) -> None:
+        self.coe.validate_labels(labels)
+
+    def validate_template(self, values: Mapping[str, Any]) -> None:
+        self.coe.validate_template(values)
 
     def _session(self, spec: ClusterSpec) -> Session:
         return Session(spec, RECIPE, self.provider, need_tls=False)

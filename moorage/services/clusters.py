@@ -127,6 +127,7 @@ def create(
     if template.hidden and not ctx.is_admin:
         raise exceptions.NotAuthorized()
     labels = labelling.merged(template.labels or {}, values.get("labels"), values["merge_labels"])
+    cluster_driver.validate_labels(labels)
     inherited = _inherited(values, template)
     template_rules.check_flavors(labels, inherited["flavor_id"], inherited["master_flavor_id"])
     template_rules.check_resources(

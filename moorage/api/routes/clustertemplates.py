@@ -137,7 +137,9 @@ def view(
 def resolve_driver(values: dict[str, Any], image_driver: str | None, os_distro: str) -> str:
     """Explicit driver, else the image's, else the configured default, else by tuple."""
     name = values.get("driver") or image_driver or CONF.drivers.default_driver
-    return registry.resolve(name, values["server_type"], os_distro, values["coe"])
+    resolved = registry.resolve(name, values["server_type"], os_distro, values["coe"])
+    registry.get_by_name(resolved).validate_template(values)
+    return resolved
 
 
 def _validate_content(values: dict[str, Any]) -> None:

@@ -121,18 +121,24 @@ def image_ref(
     nodegroup: NodeGroupSpec | None,
     extra_labels: dict[str, str],
     default: str,
+    default_tag: str | None = None,
 ) -> str:
     """The image a node group's nodes run: the group's image, else the template's, else
-    the COE's ``default``, with the ``node_image_tag`` label as the tag when given."""
+    the COE's ``default``, with the ``node_image_tag`` label as the tag when given, else
+    the COE's ``default_tag`` when the name has no tag of its own."""
     name = (nodegroup.image_id if nodegroup else None) or template.image_id or default
     tag = extra_labels.get(IMAGE_TAG_LABEL)
     if tag:
-        name = name.split("@")[0]
-        last = name.rsplit("/", 1)[-1]
-        if ":" in last:
-            name = name[: name.rfind(":")]
-        return f"{name}:{tag}"
+        return f"{_untagged(name)}:{tag}"
+    if default_tag and _untagged(name) == name:
+        return f"{name}:{default_tag}"
     return reference(name)
+
+
+def _untagged(name: str) -> str:
+    name = name.split("@")[0]
+    last = name.rsplit("/", 1)[-1]
+    return name[: name.rfind(":")] if ":" in last else name
 
 
 def network_name(spec: ClusterSpec) -> str:

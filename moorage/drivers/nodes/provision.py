@@ -22,15 +22,19 @@ def cluster_network(session: Session) -> Network:
 def check_image(session: Session, ref: str) -> None:
     if not session.provider.image_exists(ref):
         raise DriverError(
-            f"node image {ref} not found on the local Docker engine "
-            "(build it with `moorage image build`; there is no registry to pull from)"
+            f"node image {ref} not found on the local Docker engine (build it with "
+            f"`{session.recipe.build_command}`; there is no registry to pull from)"
         )
 
 
 def group_image(session: Session, nodegroup: NodeGroupSpec) -> str:
-    spec = session.spec
+    spec, recipe = session.spec, session.recipe
     return layout.image_ref(
-        spec.template, nodegroup, layout.labels(spec, nodegroup), session.recipe.default_image
+        spec.template,
+        nodegroup,
+        layout.labels(spec, nodegroup),
+        recipe.default_image,
+        recipe.default_tag,
     )
 
 
@@ -66,6 +70,10 @@ def node_spec(
         api_port=recipe.api_port,
         publish=layout.is_manager(nodegroup),
         host_port=host_port,
+        state_path=recipe.state_path,
+        tty=recipe.tty,
+        tmpfs=recipe.tmpfs,
+        dns=recipe.dns,
     )
 
 

@@ -18,7 +18,7 @@ def collect(session: Session) -> ClusterResult:
     masters = [n for n in nodes if n.role == layout.MASTER_ROLE and n.host_port]
     api_address = None
     if masters:
-        api_address = "tcp://" + session.provider.address(
+        api_address = f"{session.recipe.api_scheme}://" + session.provider.address(
             masters[0], session.recipe.api_port, public=True
         )
     addresses: dict[str, list[str]] = {group.name: [] for group in session.spec.nodegroups}

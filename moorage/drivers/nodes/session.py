@@ -34,6 +34,15 @@ class Recipe:
     api_port: int  # the COE's API on every node; published on the masters
     tls_dir: str | None  # where the node's API server reads its certificate; None: none
     environment: dict[str, str] = field(default_factory=dict)
+    default_tag: str | None = None  # the image's tag when neither image nor label has one
+    # how the operator makes a missing node image (shown when a cluster needs it)
+    build_command: str = "moorage image build"
+    api_scheme: str = "tcp"  # how users address the API (Magnum: tcp:// Swarm, https:// Kubernetes)
+    # how the node container is made (``providers.base.NodeSpec`` says why each exists)
+    state_path: str = "/var/lib/docker"
+    tty: bool = False
+    tmpfs: tuple[str, ...] = ()
+    dns: tuple[str, ...] = ()
 
 
 class Session:

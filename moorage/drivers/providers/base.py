@@ -61,6 +61,24 @@ class NodeSpec:
     # The published port to keep (a node that is recreated keeps its address); None
     # lets the provider choose a free one.
     host_port: int | None = None
+    # Where the node keeps what must survive its replacement (its disk): the COE's
+    # state, a container runtime's images. Swarm nodes keep their engine's.
+    state_path: str = "/var/lib/docker"
+    # A console (kubelet's OOM watcher reads /dev/kmsg, which points at it) and
+    # memory-backed directories (runtime state that must not survive a restart).
+    tty: bool = False
+    tmpfs: Sequence[str] = ()
+    # Resolvers the node itself uses; empty: the provider's own. Nodes are given
+    # 127.0.0.1 where nothing outside the cluster may be asked.
+    dns: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Ran:
+    """The outcome of a command run in a node."""
+
+    exit_code: int
+    output: str  # stdout and stderr together, as the command wrote them
 
 
 @dataclass(frozen=True)
@@ -119,6 +137,12 @@ class Provider(abc.ABC):
     @abc.abstractmethod
     def put_files(self, name: str, files: Files) -> None:
         """Write files into a node (created or running), e.g. its certificates."""
+
+    @abc.abstractmethod
+    def run(self, name: str, argv: Sequence[str]) -> Ran:
+        """Run a command in a running node as root and wait for it (kind's
+        ``node.Command``): how a COE bootstraps what runs inside (``kubeadm init``).
+        A non-zero exit is returned, not raised; a node that cannot run it raises."""
 
     @abc.abstractmethod
     def image_exists(self, ref: str) -> bool:

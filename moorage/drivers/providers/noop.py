@@ -19,12 +19,13 @@ import fcntl
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
 
 from moorage import config
-from moorage.drivers.providers.base import Files, Network, Node, NodeSpec, Provider
+from moorage.drivers.providers.base import Files, Network, Node, NodeSpec, Provider, Ran
+from moorage.exceptions import DriverError
 
 SUBNET = "192.168.128.0/24"
 GATEWAY = "192.168.128.1"
@@ -101,6 +102,11 @@ class NoopProvider(Provider):
 
     def put_files(self, name: str, files: Files) -> None:
         """Files go nowhere: there is no node to hold them."""
+
+    def run(self, name: str, argv: Sequence[str]) -> Ran:
+        raise DriverError(
+            f"run {argv[0] if argv else 'nothing'} in node {name}: noop nodes run nothing"
+        )
 
     def image_exists(self, ref: str) -> bool:
         return True  # every image is as good as any other on a record

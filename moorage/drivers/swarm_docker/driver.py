@@ -30,7 +30,7 @@ from moorage.drivers.base import (
     Provides,
     TemplateSpec,
 )
-from moorage.drivers.nodes import addresses, layout, provision, result
+from moorage.drivers.nodes import addresses, healing, layout, provision, result
 from moorage.drivers.providers.base import Node
 from moorage.drivers.steps import Step
 from moorage.drivers.swarm_docker import health, membership, rolling, swarm
@@ -73,10 +73,6 @@ class SwarmDockerDriver(Driver):
 
     def session(self, spec: ClusterSpec, need_tls: bool = True) -> Session:
         return Session(spec, need_tls, self.provider)
-
-    def _node_names(self, spec: ClusterSpec, group: NodeGroupSpec) -> set[str]:
-        with self.session(spec, need_tls=False) as session:
-            return {n.name for n in session.nodes(group.name)}
 
     def validate_master_size(self, count: int) -> None:
         if count not in MASTER_SIZES:
@@ -186,25 +182,7 @@ class SwarmDockerDriver(Driver):
     def heal_cluster(
         self, spec: ClusterSpec, report: HealthReport, progress: Progress
     ) -> ClusterResult:
-        """Stopped nodes are started again, workers that are not Ready are replaced and
-        missing nodes recreated: a resize of every group to its own size. Managers are
-        never replaced here (that could cost the quorum); a stopped one is restarted."""
-        down = {
-            key[: -len(".Ready")]
-            for key, value in report.reason.items()
-            if key.endswith(".Ready") and value == "False"
-        }
-        outcomes: list[ClusterResult] = [ClusterResult()]
-
-        def heal(group: NodeGroupSpec) -> None:
-            victims = (
-                [] if layout.is_manager(group) else sorted(down & self._node_names(spec, group))
-            )
-            outcomes.append(self.resize_nodegroup(spec, group, group.node_count, victims, progress))
-
-        groups = sorted(spec.nodegroups, key=lambda g: not layout.is_manager(g))
-        steps.run(progress, [Step(f"healing {g.name}", partial(heal, g)) for g in groups])
-        return outcomes[-1]
+        return healing.heal_by_resize(self, spec, report, progress)
 
     def poll_health(self, spec: ClusterSpec) -> HealthReport | None:
         try:

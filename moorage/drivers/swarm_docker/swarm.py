@@ -8,13 +8,13 @@ used, so a lost leader or a replaced manager changes nothing for the callers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import docker
 
 from moorage.drivers import dockerapi
 from moorage.drivers.nodes import layout
+from moorage.drivers.nodes.parallel import parallel
 from moorage.drivers.providers.base import Node
 from moorage.drivers.swarm_docker.session import Session
 from moorage.exceptions import DriverError
@@ -25,11 +25,6 @@ PROBE_TIMEOUT = 5.0
 # _ping is cheap, and an engine answers 0.5 to 1.5 s after its container starts: poll
 # it at 0.1 s so that adding a node does not wait up to 0.2 s longer than it must.
 PING_INTERVAL = 0.1
-
-
-def parallel(fn: Any, items: Iterable[Any], workers: int = 4) -> list[Any]:
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(fn, items))
 
 
 def wait_engines(session: Session, nodes: Iterable[Node], timeout: float = ENGINE_TIMEOUT) -> None:

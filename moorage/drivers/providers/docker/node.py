@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import tarfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -25,7 +25,7 @@ from docker.models.containers import Container
 from docker.types import NetworkingConfig
 
 from moorage.drivers import dockerapi
-from moorage.drivers.providers.base import Files, Node, NodeSpec
+from moorage.drivers.providers.base import Files, Node, NodeSpec, Ran
 from moorage.drivers.providers.docker import confinement
 from moorage.drivers.providers.docker.labels import CLUSTER, HOST_PORT, NODE, NODEGROUP, ROLE
 from moorage.exceptions import DriverError
@@ -90,7 +90,9 @@ def create(client: docker.DockerClient, spec: NodeSpec, start: bool = True) -> s
         labels[HOST_PORT] = str(spec.host_port)
     api = client.api
     host_config = api.create_host_config(
-        binds={volume: {"bind": "/var/lib/docker", "mode": "rw"}},
+        binds={volume: {"bind": spec.state_path, "mode": "rw"}},
+        tmpfs=dict.fromkeys(spec.tmpfs, "") or None,
+        dns=list(spec.dns) or None,
         port_bindings=ports,
         network_mode=spec.network,
         cap_add=["ALL"],
@@ -110,7 +112,7 @@ def create(client: docker.DockerClient, spec: NodeSpec, start: bool = True) -> s
         f"create node container {spec.name} from image {spec.image}",
         api.create_container,
         spec.image,
-        list(spec.command),
+        list(spec.command) or None,  # none: the image's own
         name=spec.name,
         hostname=spec.name,
         detach=True,
@@ -120,6 +122,7 @@ def create(client: docker.DockerClient, spec: NodeSpec, start: bool = True) -> s
         environment=dict(spec.environment) or None,
         networking_config=networking,
         stop_timeout=STOP_TIMEOUT,
+        tty=spec.tty,
         use_config_proxy=False,
     )
     if spec.files:
@@ -222,6 +225,16 @@ def down_reason(client: docker.DockerClient, name: str) -> str | None:
         f"node container {name} is {state.get('Status', 'not running')} "
         f"(exit code {state.get('ExitCode')}), so its engine is down"
     )
+
+
+def run(client: docker.DockerClient, name: str, argv: Sequence[str]) -> Ran:
+    """Run ``argv`` in the node container as root; its output is stdout and stderr."""
+    what = f"run {argv[0] if argv else ''} in node {name}"
+    started = dockerapi.call(what, client.api.exec_create, name, list(argv), user="root")
+    output = dockerapi.call(what, client.api.exec_start, started["Id"])
+    code = dockerapi.call(what, client.api.exec_inspect, started["Id"]).get("ExitCode")
+    text = output.decode(errors="replace") if isinstance(output, bytes) else str(output)
+    return Ran(exit_code=int(code if code is not None else -1), output=text)
 
 
 def start(client: docker.DockerClient, name: str) -> None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from collections.abc import Sequence
 
 import docker
 
-from moorage.drivers.providers.base import Files, Network, Node, NodeSpec, Provider
+from moorage.drivers.providers.base import Files, Network, Node, NodeSpec, Provider, Ran
 from moorage.drivers.providers.docker import host, image, network, node, ports
 from moorage.exceptions import DriverError
 
@@ -83,6 +84,9 @@ class DockerProvider(Provider):
 
     def put_files(self, name: str, files: Files) -> None:
         node.put_files(self.host, name, files)
+
+    def run(self, name: str, argv: Sequence[str]) -> Ran:
+        return node.run(self.host, name, argv)
 
     def image_exists(self, ref: str) -> bool:
         return image.exists(self.host, ref)

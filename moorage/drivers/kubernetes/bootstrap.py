@@ -1,0 +1,210 @@
+"""Bringing nodes into the cluster: runtimes up, images in, kubeadm init and join,
+each node's pod network, and the waits for Ready.
+
+Every function starts from what exists (a node that is registered is not joined
+again, an initialised control plane is not initialised again), so a resumed or
+repeated operation converges.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+from moorage.drivers.base import ClusterSpec
+from moorage.drivers.kubernetes import kubeadm, network
+from moorage.drivers.kubernetes.kubeadm import Member
+from moorage.drivers.kubernetes.session import Session, is_ready, wait_until
+from moorage.drivers.nodes import layout
+from moorage.drivers.nodes.parallel import parallel
+from moorage.drivers.providers.base import Node
+from moorage.exceptions import DriverError
+
+IMAGES = "/opt/moorage/images"
+CONFIG_DIR = "/etc/kubernetes/moorage"
+CNI_FILE = "/etc/cni/net.d/10-moorage-flannel.conflist"
+RUNTIME_TIMEOUT = 60.0
+READY_TIMEOUT = 180.0
+_JOIN = re.compile(r"--token (\S+) .*--discovery-token-ca-cert-hash (\S+)")
+
+
+def member(target: Node) -> Member:
+    return Member(target.name, target.ip, target.nodegroup, target.role)
+
+
+def first_master(session: Session) -> Node:
+    masters = sorted(session.masters(), key=lambda n: n.name)
+    if not masters:
+        raise DriverError(f"cluster {session.spec.uuid}: no running master node")
+    return masters[0]
+
+
+def wait_runtimes(session: Session, nodes: Sequence[Node], timeout: float) -> None:
+    def wait(target: Node) -> None:
+        wait_until(
+            f"wait for containerd on node {target.name}",
+            lambda: None if session.succeeds(target, ["ctr", "version"]) else "not answering",
+            timeout,
+        )
+
+    parallel(wait, nodes)
+
+
+def import_images(session: Session, nodes: Sequence[Node]) -> None:
+    """The cluster's own images into each node's containerd, once per node disk."""
+
+    def load(target: Node) -> None:
+        tar = "control-plane" if target.role == layout.MASTER_ROLE else "worker"
+        marker = f"/var/lib/containerd/.moorage-{tar}-{session.versions().kube}"
+        script = (
+            f"test -f {marker} || "
+            f"(ctr -n k8s.io images import {IMAGES}/{tar}.tar >/dev/null && touch {marker})"
+        )
+        session.run(target, ["sh", "-c", script], f"import the {tar} images")
+
+    parallel(load, nodes)
+
+
+def endpoint(session: Session) -> str:
+    """Where nodes reach the API server: the first master (for now, one master)."""
+    return f"{first_master(session).ip}:6443"
+
+
+def api_sans(session: Session) -> list[str]:
+    """Names the API server's certificate carries: every master's address, and the
+    host-side address users reach the published port on."""
+    return ["127.0.0.1", "localhost", *(n.ip for n in session.masters())]
+
+
+def has_workers(spec: ClusterSpec) -> bool:
+    return any(not layout.is_manager(g) and g.node_count > 0 for g in spec.nodegroups)
+
+
+def init_control_plane(session: Session) -> None:
+    """``kubeadm init`` on the first master with the cluster's CA, unless it is done."""
+    first = first_master(session)
+    if session.succeeds(first, ["test", "-f", kubeadm.ADMIN_CONF]):
+        return
+    spec = session.spec
+    if spec.ca is None:
+        raise DriverError(f"cluster {spec.uuid}: no CA given for the Kubernetes control plane")
+    pods = network.pod_network(layout.labels(spec))
+    config = kubeadm.init_config(
+        spec.name,
+        member(first),
+        endpoint(session),
+        api_sans(session),
+        session.versions(),
+        pods,
+        taint_masters=has_workers(spec),
+    )
+    # what a half-done init left (static pods, certificates) goes first
+    reset(session, first, "reset the first master")
+    session.provider.put_files(
+        first.name,
+        {
+            f"{kubeadm.PKI}/ca.crt": (spec.ca.cert_pem.encode(), 0o644),
+            f"{kubeadm.PKI}/ca.key": (spec.ca.key_pem.encode(), 0o600),
+            f"{CONFIG_DIR}/init.yaml": (config.encode(), 0o600),
+        },
+    )
+    session.run(
+        first,
+        ["kubeadm", "init", f"--config={CONFIG_DIR}/init.yaml", "--skip-phases=preflight"],
+        "initialise the control plane",
+    )
+
+
+def _join_command(session: Session, master: Node) -> tuple[str, str]:
+    """A fresh bootstrap token and the CA's hash (the token expires after 15 minutes)."""
+    out = session.run(
+        master,
+        ["kubeadm", "token", "create", "--print-join-command", "--ttl", "15m"],
+        "create a bootstrap token",
+    )
+    found = _JOIN.search(out)
+    if found is None:
+        raise DriverError(
+            f"create a bootstrap token on node {master.name}: no join command printed"
+        )
+    return found.group(1), found.group(2)
+
+
+def join_nodes(session: Session, candidates: Sequence[Node]) -> None:
+    """``kubeadm join`` every candidate that is not a registered node yet, in parallel."""
+    master = session.api_master()
+    registered = session.kube_nodes(master)
+    todo = [n for n in candidates if n.name not in registered]
+    if not todo:
+        return
+    token, ca_hash = _join_command(session, master)
+    where = endpoint(session)
+    taint = has_workers(session.spec)
+
+    def join(target: Node) -> None:
+        config = kubeadm.join_config(member(target), where, token, ca_hash, taint=taint)
+        reset(session, target, "reset the node before it joins")
+        session.provider.put_files(
+            target.name, {f"{CONFIG_DIR}/join.yaml": (config.encode(), 0o600)}
+        )
+        session.run(
+            target,
+            ["kubeadm", "join", f"--config={CONFIG_DIR}/join.yaml", "--skip-phases=preflight"],
+            "join the cluster",
+        )
+
+    parallel(join, todo)
+
+
+def write_pod_networks(session: Session, nodes: Sequence[Node], timeout: float) -> None:
+    """Each node's CNI config for the pod subnet the controller-manager gave it."""
+    pods = network.pod_network(layout.labels(session.spec))
+    master = session.api_master()
+    subnets: dict[str, str] = {}
+
+    def allocated() -> str | None:
+        found = session.kube_nodes(master)
+        for target in nodes:
+            cidr = found.get(target.name, {}).get("spec", {}).get("podCIDR")
+            if cidr:
+                subnets[target.name] = cidr
+        missing = [n.name for n in nodes if n.name not in subnets]
+        return f"no pod subnet yet for {', '.join(missing)}" if missing else None
+
+    wait_until("wait for the nodes' pod subnets", allocated, timeout)
+    for target in nodes:
+        text = kubeadm.cni_config(subnets[target.name], pods)
+        session.provider.put_files(target.name, {CNI_FILE: (text.encode(), 0o644)})
+
+
+def wait_ready(session: Session, names: Sequence[str], timeout: float) -> None:
+    master = session.api_master()
+
+    def check() -> str | None:
+        found = session.kube_nodes(master)
+        waiting = [n for n in names if not (n in found and is_ready(found[n]))]
+        return f"not Ready: {', '.join(waiting)}" if waiting else None
+
+    wait_until("wait for the nodes to be Ready", check, timeout)
+
+
+def wait_dns(session: Session, timeout: float) -> None:
+    master = session.api_master()
+    argv = ["-n", "kube-system", "get", "deployment", "coredns", "-o", "json"]
+
+    def check() -> str | None:
+        status = json.loads(session.kubectl(argv, "read CoreDNS's deployment", master))["status"]
+        wanted, ready = status.get("replicas", 0), status.get("readyReplicas", 0)
+        return None if wanted and ready >= wanted else f"{ready} of {wanted} CoreDNS pods ready"
+
+    wait_until("wait for CoreDNS", check, timeout)
+
+
+def reset(session: Session, target: Node, what: str) -> None:
+    """Undo what a half-done init or join left on a node; a node that has none is left be."""
+    script = (
+        'test ! -f /etc/kubernetes/kubelet.conf && test -z "$(ls /etc/kubernetes/manifests)" '
+        "|| kubeadm reset -f"
+    )
+    session.run(target, ["sh", "-c", script], what)
