@@ -1,0 +1,242 @@
+"""Real Kubernetes clusters through the whole service: ``moorage serve``, the API, the
+conductor and the Kubernetes driver on the local Docker engine, driven with the
+``moorage`` client and checked with ``kubectl`` from the same build, through the
+kubeconfig ``moorage cluster config`` writes.
+
+One cluster (1 master, 2 workers, flannel vxlan) carries the workload checks and the
+lifecycle; a second, smaller one checks the host-gw backend.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import httpx
+import pytest
+
+from tests.real.test_swarm_service import Client, eventually, owned
+from tests.support.live import serve
+
+pytestmark = pytest.mark.real
+KUBE_VERSION = "v1.34.12"
+HEADERS = {"OpenStack-API-Version": "container-infra latest"}
+CREATE_STEPS = [
+    "creating the cluster network",
+    "creating the nodes of default-master",
+    "creating the nodes of default-worker",
+    "waiting for the node runtimes",
+    "importing the cluster's images",
+    "initialising the control plane",
+    "applying the pod network and DNS",
+    "joining nodes to the cluster",
+    "configuring the nodes' pod networks",
+    "waiting for nodes to be Ready",
+    "waiting for CoreDNS",
+]
+
+
+def kubectl_path() -> str:
+    found = shutil.which("kubectl") or str(
+        Path("/var/cache/moorage/k8s") / KUBE_VERSION / "bin" / "kubectl"
+    )
+    assert Path(found).exists(), "kubectl: `moorage image build --coe kubernetes` installs it"
+    return found
+
+
+class Kubectl:
+    def __init__(self, kubeconfig: Path) -> None:
+        self.env = {"KUBECONFIG": str(kubeconfig), "PATH": "/usr/bin:/bin"}
+        self.binary = kubectl_path()
+
+    def __call__(self, *args: str, ok: bool = True, stdin: str | None = None) -> str:
+        done = subprocess.run(
+            [self.binary, *args], capture_output=True, text=True, env=self.env, input=stdin,
+            timeout=180,
+        )  # fmt: skip
+        if ok:
+            assert done.returncode == 0, f"kubectl {' '.join(args)}: {done.stderr}"
+        return done.stdout
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self(*args, "-o", "json"))
+
+    def ready_nodes(self) -> list[str]:
+        return sorted(
+            n["metadata"]["name"]
+            for n in self.json("get", "nodes")["items"]
+            if any(
+                c["type"] == "Ready" and c["status"] == "True" for c in n["status"]["conditions"]
+            )
+        )
+
+
+@pytest.fixture(scope="module")
+def k8s_image(docker_host: docker.DockerClient, moorage_bin: str) -> str:
+    built = subprocess.run(
+        [moorage_bin, "image", "build", "--coe", "kubernetes"], capture_output=True, text=True
+    )
+    assert built.returncode == 0, built.stderr
+    return f"moorage-k8s-node:{KUBE_VERSION}"
+
+
+@pytest.fixture(scope="module")
+def moorage_bin() -> str:
+    from tests.real.test_swarm_service import MOORAGE
+
+    return MOORAGE
+
+
+@pytest.fixture(scope="module")
+def moorage(k8s_image: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    extra = "[kubernetes]\nhealth_polling_interval = 3\n"
+    with serve(tmp_path_factory.mktemp("k8s-service"), extra_config=extra, fake=False) as live:
+        client = Client(live)
+        for name, backend in (("k8s", "vxlan"), ("k8s-hostgw", "host-gw")):
+            client.run(
+                "template", "create", name, "--coe", "kubernetes", "--image", "moorage-k8s-node",
+                "--external-network", "public", "--flavor", "m1.small", "--master-flavor",
+                "m1.small", "--labels", f"flannel_backend={backend}",
+            )  # fmt: skip
+        yield client
+
+
+def kube(moorage: Client, name: str, directory: Path) -> Kubectl:
+    directory.mkdir(parents=True, exist_ok=True)
+    done = moorage.run("cluster", "config", name, "--dir", str(directory), "--force")
+    assert done.stdout.strip() == f"export KUBECONFIG={directory / 'config'}"
+    return Kubectl(directory / "config")
+
+
+WEB = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 4
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      topologySpreadConstraints:
+      - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule,
+         labelSelector: {matchLabels: {app: web}}}
+      containers:
+      - name: web
+        image: busybox:latest
+        imagePullPolicy: Never
+        command: [sh, -c, "mkdir -p /www && hostname > /www/index.html && echo serving && exec httpd -f -p 80 -h /www"]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 80, nodePort: 30080}]
+"""
+
+
+def pods(kubectl: Kubectl) -> list[dict[str, Any]]:
+    return [
+        p for p in kubectl.json("get", "pods", "-l", "app=web")["items"] if p["status"].get("podIP")
+    ]
+
+
+def http_get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=3) as answer:
+        return str(answer.read().decode()).strip()
+
+
+def test_a_cluster_its_workload_and_its_lifecycle(
+    moorage: Client, docker_host: docker.DockerClient, workload_image: str, tmp_path: Path
+) -> None:
+    moorage.run(
+        "cluster", "create", "kube", "--cluster-template", "k8s", "--node-count", "2",
+        "--wait", "--poll-interval", "1",
+    )  # fmt: skip
+    cluster = moorage.cluster("kube")
+    uuid = cluster["uuid"]
+    try:
+        assert cluster["status"] == "CREATE_COMPLETE", cluster["status_reason"]
+        assert cluster["api_address"].startswith("https://127.0.0.1:")
+        assert cluster["coe_version"] == KUBE_VERSION
+        history = httpx.get(
+            f"{moorage.url}/v1/clusters/{uuid}/events", headers=HEADERS, timeout=30
+        ).json()["events"]
+        assert [e["step"] for e in history][::-1] == CREATE_STEPS
+        assert {(e["operation"], e["total"], e["outcome"]) for e in history} == {
+            ("cluster_create", len(CREATE_STEPS), "success")
+        }
+        kubectl = kube(moorage, "kube", tmp_path / "kube")
+        assert len(kubectl.ready_nodes()) == 3
+        version = kubectl.json("version")
+        assert version["serverVersion"]["gitVersion"] == KUBE_VERSION
+
+        loaded = moorage.json("cluster", "load-image", "kube", workload_image)
+        assert len(loaded["nodes"]) == 3
+        kubectl("apply", "-f", "-", stdin=WEB)
+        kubectl("rollout", "status", "deployment/web", "--timeout=120s")
+        running = pods(kubectl)
+        assert len({p["spec"]["nodeName"] for p in running}) == 2  # both workers
+        first, far = (
+            running[0],
+            next(p for p in running if p["spec"]["nodeName"] != running[0]["spec"]["nodeName"]),
+        )
+        # pod to pod across nodes (flannel vxlan), by the other pod's address
+        name = kubectl("exec", first["metadata"]["name"], "--", "wget", "-qO-",
+                       f"http://{far['status']['podIP']}/")  # fmt: skip
+        assert name.strip() == far["metadata"]["name"]
+        # a ClusterIP Service by its DNS name (CoreDNS)
+        answers = {
+            kubectl(
+                "exec",
+                first["metadata"]["name"],
+                "--",
+                "wget",
+                "-qO-",
+                "http://web.default.svc.cluster.local/",
+            ).strip()
+            for _ in range(12)
+        }
+        assert answers <= {p["metadata"]["name"] for p in running} and len(answers) >= 2
+        # the NodePort from the host, on a worker's address
+        worker_ip = cluster["node_addresses"][0]
+        assert eventually(lambda: http_get(f"http://{worker_ip}:30080/"), what="NodePort") in {
+            p["metadata"]["name"] for p in running
+        }
+        assert "serving" in kubectl("logs", first["metadata"]["name"])
+
+        # grow, then shrink naming the node that goes: drained first, Node object removed
+        moorage.run("cluster", "resize", "kube", "3", "--wait", "--poll-interval", "1")
+        assert len(kubectl.ready_nodes()) == 4
+        doomed = sorted(n for n in kubectl.ready_nodes() if "worker" in n)[0]
+        moorage.run(
+            "cluster", "resize", "kube", "2", "--nodes-to-remove", doomed, "--wait",
+            "--poll-interval", "1",
+        )  # fmt: skip
+        names = [n["metadata"]["name"] for n in kubectl.json("get", "nodes")["items"]]
+        assert doomed not in names and len(names) == 3
+        assert doomed not in owned(docker_host, uuid)["containers"]
+        kubectl("rollout", "status", "deployment/web", "--timeout=120s")
+
+        # health from /readyz and each node's Ready condition
+        healthy = eventually(
+            lambda: (
+                moorage.cluster("kube")["health_status"] == "HEALTHY" and moorage.cluster("kube")
+            ),
+            what="HEALTHY",
+        )
+        assert healthy["health_status_reason"]["api"] == "ok"
+        assert {k for k in healthy["health_status_reason"] if k.endswith(".Ready")} == {
+            f"{n}.Ready" for n in names
+        }
+    finally:
+        moorage.run("cluster", "delete", "kube", "--wait", "--poll-interval", "1", ok=False)
+    assert owned(docker_host, uuid) == {"containers": [], "networks": [], "volumes": []}
