@@ -237,6 +237,22 @@ def test_a_cluster_its_workload_and_its_lifecycle(
         assert {k for k in healthy["health_status_reason"] if k.endswith(".Ready")} == {
             f"{n}.Ready" for n in names
         }
+
+        # CA rotation: the old credentials are refused, new ones from the new CA work
+        moorage.run("ca", "rotate", "kube")
+        eventually(
+            lambda: moorage.cluster("kube")["status"] == "UPDATE_COMPLETE",
+            timeout=300,
+            what="CA rotated",
+        )
+        refused = subprocess.run(
+            [kubectl.binary, "get", "nodes"], capture_output=True, text=True, env=kubectl.env
+        )
+        assert refused.returncode != 0
+        assert "certificate" in refused.stderr or "Unauthorized" in refused.stderr, refused.stderr
+        rotated = kube(moorage, "kube", tmp_path / "rotated")
+        assert len(rotated.ready_nodes()) == 3
+        rotated("rollout", "status", "deployment/web", "--timeout=120s")
     finally:
         moorage.run("cluster", "delete", "kube", "--wait", "--poll-interval", "1", ok=False)
     assert owned(docker_host, uuid) == {"containers": [], "networks": [], "volumes": []}

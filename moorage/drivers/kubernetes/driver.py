@@ -28,7 +28,15 @@ from moorage.drivers.base import (
     Progress,
     Provides,
 )
-from moorage.drivers.kubernetes import addons, bootstrap, health, membership, network, node_config
+from moorage.drivers.kubernetes import (
+    addons,
+    bootstrap,
+    health,
+    membership,
+    network,
+    node_config,
+    rotation,
+)
 from moorage.drivers.kubernetes.session import Session
 from moorage.drivers.nodes import addresses, healing, layout, provision, result
 from moorage.drivers.nodes.parallel import parallel
@@ -186,6 +194,10 @@ class KubernetesDriver(Driver):
             loads = [Step(f"loading {image} into {n.name}", partial(load, n)) for n in running]
             steps.run(progress, loads)
             return [n.name for n in running]
+
+    def rotate_ca_certificate(self, spec: ClusterSpec, progress: Progress) -> None:
+        with self.session(spec) as session:
+            rotation.rotate_ca(session, progress)
 
     def heal_cluster(
         self, spec: ClusterSpec, report: HealthReport, progress: Progress

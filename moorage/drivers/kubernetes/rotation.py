@@ -1,0 +1,159 @@
+"""Rotating the cluster CA: everything signed by the old one is issued again from the new.
+
+kubeadm signs the control plane's certificates and kubeconfigs with the CA in
+``/etc/kubernetes/pki``, so the new CA goes there first and kubeadm renews what it
+signed; each kubelet gets a client certificate from the new CA; then the control
+plane and the pods that talk to it restart so that they trust only the new one.
+Afterwards a certificate from the old CA is refused by the API server.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+
+from moorage.drivers import steps
+from moorage.drivers.base import Progress
+from moorage.drivers.kubernetes import bootstrap, kubeadm
+from moorage.drivers.kubernetes.session import Session, wait_until
+from moorage.drivers.nodes.parallel import parallel
+from moorage.drivers.providers.base import Node
+from moorage.drivers.steps import Step
+from moorage.exceptions import DriverError
+
+# What kubeadm signed with the cluster CA (the front proxy and etcd have CAs of their own).
+RENEWED = [
+    "apiserver",
+    "apiserver-kubelet-client",
+    "admin.conf",
+    "super-admin.conf",
+    "controller-manager.conf",
+    "scheduler.conf",
+]
+CONTROL_PLANE = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]
+SYSTEM_PODS = [
+    ("kube-system", "daemonset/kube-proxy"),
+    ("kube-system", "deployment/coredns"),
+    ("kube-flannel", "daemonset/kube-flannel-ds"),
+]
+TIMEOUT = 180.0
+
+
+def rotate_ca(session: Session, progress: Progress) -> None:
+    ca = session.spec.ca
+    if ca is None:
+        raise DriverError(f"rotate the CA of cluster {session.spec.uuid}: no CA given")
+    masters, nodes = session.masters(), session.running()
+    steps.run(
+        progress,
+        [
+            Step("writing the new CA into every node", partial(_write_ca, session, nodes)),
+            Step("renewing the control plane's certificates", partial(_renew, session, masters)),
+            Step("restarting the control plane", partial(_restart_control_plane, session, masters)),
+            Step("issuing each kubelet a certificate", partial(_kubelets, session, nodes)),
+            Step("restarting the system pods", partial(_restart_system_pods, session)),
+            Step(
+                "waiting for every node to be Ready",
+                lambda: bootstrap.wait_ready(session, [n.name for n in nodes], TIMEOUT),
+            ),
+        ],
+    )
+
+
+def _write_ca(session: Session, nodes: list[Node]) -> None:
+    ca = session.spec.ca
+    assert ca is not None  # checked by rotate_ca
+
+    def write(target: Node) -> None:
+        files = {f"{kubeadm.PKI}/ca.crt": (ca.cert_pem.encode(), 0o644)}
+        if target in session.masters():
+            files[f"{kubeadm.PKI}/ca.key"] = (ca.key_pem.encode(), 0o600)
+        session.provider.put_files(target.name, files)
+
+    parallel(write, nodes)
+
+
+def _renew(session: Session, masters: list[Node]) -> None:
+    for master in masters:
+        for what in RENEWED:
+            session.run(
+                master,
+                ["kubeadm", "certs", "renew", what, f"--config={bootstrap.CONFIG_DIR}/init.yaml"],
+                f"renew {what}",
+            )
+
+
+def _restart_control_plane(session: Session, masters: list[Node]) -> None:
+    script = " ".join(
+        f'crictl stop $(crictl ps -q --name "^{c}$") >/dev/null;' for c in CONTROL_PLANE
+    )
+    for master in masters:
+        session.run(master, ["sh", "-c", script], "restart the control plane")
+        wait_until(
+            f"wait for the API server on {master.name}",
+            partial(_not_ready, session, master),
+            TIMEOUT,
+        )
+
+
+def _not_ready(session: Session, master: Node) -> str | None:
+    return None if session.succeeds(master, _readyz()) else "not ready"
+
+
+def _readyz() -> list[str]:
+    return ["kubectl", f"--kubeconfig={kubeadm.ADMIN_CONF}", "get", "--raw", "/readyz"]
+
+
+def _kubelets(session: Session, nodes: list[Node]) -> None:
+    """A kubelet's kubeconfig from the new CA, made on the first master (which has the
+    key) and written into the node; the kubelet restarts with it."""
+    first = bootstrap.first_master(session)
+
+    def issue(target: Node) -> None:
+        config = session.run(
+            first,
+            [
+                "kubeadm",
+                "kubeconfig",
+                "user",
+                f"--config={bootstrap.CONFIG_DIR}/init.yaml",
+                f"--client-name=system:node:{target.name}",
+                "--org=system:nodes",
+            ],
+            f"issue the kubelet credentials of {target.name}",
+        )
+        session.provider.put_files(
+            target.name, {"/etc/kubernetes/kubelet.conf": (config.encode(), 0o600)}
+        )
+        session.run(
+            target,
+            ["sh", "-c", "rm -f /var/lib/kubelet/pki/kubelet-client-*; pkill -x kubelet; true"],
+            "restart the kubelet",
+        )
+
+    parallel(issue, nodes)
+
+
+def _restart_system_pods(session: Session) -> None:
+    """Pods that talk to the API server read the CA once: they start again once the
+    controller-manager has published the new one to every namespace."""
+    ca = session.spec.ca
+    assert ca is not None
+    master = session.api_master()
+
+    def published() -> str | None:
+        found = json.loads(
+            session.kubectl(
+                ["-n", "kube-system", "get", "configmap", "kube-root-ca.crt", "-o", "json"],
+                "read the published CA",
+                master,
+            )
+        )
+        same = found.get("data", {}).get("ca.crt", "").strip() == ca.cert_pem.strip()
+        return None if same else "the old CA is still published"
+
+    wait_until("wait for the new CA to be published", published, TIMEOUT)
+    for namespace, workload in SYSTEM_PODS:
+        session.kubectl(
+            ["-n", namespace, "rollout", "restart", workload], f"restart {workload}", master
+        )
