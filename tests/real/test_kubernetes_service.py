@@ -20,6 +20,7 @@ from typing import Any
 import docker
 import httpx
 import pytest
+import yaml
 
 from tests.real.test_swarm_service import Client, eventually, owned
 from tests.support.live import serve
@@ -245,13 +246,19 @@ def test_a_cluster_its_workload_and_its_lifecycle(
             timeout=300,
             what="CA rotated",
         )
-        refused = subprocess.run(
-            [kubectl.binary, "get", "nodes"], capture_output=True, text=True, env=kubectl.env
-        )
-        assert refused.returncode != 0
-        assert "certificate" in refused.stderr or "Unauthorized" in refused.stderr, refused.stderr
         rotated = kube(moorage, "kube", tmp_path / "rotated")
         assert len(rotated.ready_nodes()) == 3
+        # the old client certificate, shown to a server the client now trusts: refused
+        old, new = (
+            yaml.safe_load((tmp_path / d / "config").read_text()) for d in ("kube", "rotated")
+        )
+        old["clusters"] = new["clusters"]
+        (tmp_path / "old-client").write_text(yaml.safe_dump(old))
+        done = subprocess.run(
+            [kubectl.binary, "--kubeconfig", str(tmp_path / "old-client"), "get", "nodes"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert done.returncode != 0 and "Unauthorized" in done.stderr, done.stderr
         rotated("rollout", "status", "deployment/web", "--timeout=120s")
     finally:
         moorage.run("cluster", "delete", "kube", "--wait", "--poll-interval", "1", ok=False)
