@@ -148,7 +148,7 @@ def test_the_node_image_tag_is_the_kube_tag() -> None:
         "moorage-k8s-node:x"
     )
     assert recipe.environment == {"SERVICE_CIDR": "10.254.0.0/16", "POD_CIDR": "10.100.0.0/16"}
-    assert (recipe.state_path, recipe.tty, recipe.dns) == (
+    assert (recipe.state_paths[0], recipe.tty, recipe.dns) == (
         "/var/lib/containerd",
         True,
         ("127.0.0.1",),

@@ -22,7 +22,10 @@ DEFAULT_IMAGE = "moorage-k8s-node"
 KUBE_TAG_LABEL = "kube_tag"
 DEFAULT_KUBE_TAG = "v1.34.12"
 _KUBE_TAG = re.compile(r"v1\.\d{1,3}\.\d{1,3}")
-STATE_PATH = "/var/lib/containerd"  # images and pod layers: the node's disk
+# The node's disks, kept when it is replaced by a newer image (an upgrade): containerd's
+# images and pod layers, the cluster's configuration and certificates, the kubelet's
+# state, and a master's etcd data.
+STATE_PATHS = ("/var/lib/containerd", "/etc/kubernetes", "/var/lib/kubelet", "/var/lib/etcd")
 
 
 def kube_tag(labels: Mapping[str, str]) -> str:
@@ -49,7 +52,7 @@ def recipe(spec: ClusterSpec) -> Recipe:
         api_scheme="https",
         tls_dir=None,  # kubeadm writes the API server's certificates from the cluster CA
         environment={"SERVICE_CIDR": network.SERVICE_CIDR, "POD_CIDR": pods.cidr},
-        state_path=STATE_PATH,
+        state_paths=STATE_PATHS,
         tty=True,
         tmpfs=("/run", "/tmp"),
         dns=("127.0.0.1",),

@@ -70,7 +70,7 @@ def node_spec(
         api_port=recipe.api_port,
         publish=layout.is_manager(nodegroup),
         host_port=host_port,
-        state_path=recipe.state_path,
+        state_paths=recipe.state_paths,
         tty=recipe.tty,
         tmpfs=recipe.tmpfs,
         dns=recipe.dns,

@@ -39,7 +39,7 @@ class Recipe:
     build_command: str = "moorage image build"
     api_scheme: str = "tcp"  # how users address the API (Magnum: tcp:// Swarm, https:// Kubernetes)
     # how the node container is made (``providers.base.NodeSpec`` says why each exists)
-    state_path: str = "/var/lib/docker"
+    state_paths: tuple[str, ...] = ("/var/lib/docker",)
     tty: bool = False
     tmpfs: tuple[str, ...] = ()
     dns: tuple[str, ...] = ()

@@ -61,9 +61,9 @@ class NodeSpec:
     # The published port to keep (a node that is recreated keeps its address); None
     # lets the provider choose a free one.
     host_port: int | None = None
-    # Where the node keeps what must survive its replacement (its disk): the COE's
+    # Where the node keeps what must survive its replacement (its disks): the COE's
     # state, a container runtime's images. Swarm nodes keep their engine's.
-    state_path: str = "/var/lib/docker"
+    state_paths: Sequence[str] = ("/var/lib/docker",)
     # A console (kubelet's OOM watcher reads /dev/kmsg, which points at it) and
     # memory-backed directories (runtime state that must not survive a restart).
     tty: bool = False

@@ -50,8 +50,9 @@ class PortTaken(DriverError):
         self.port = port
 
 
-def volume_name(node_name: str) -> str:
-    return f"{node_name}-var"
+def volume_name(node_name: str, index: int = 0) -> str:
+    """The node's volume for its ``index``-th state path (the first keeps its old name)."""
+    return f"{node_name}-var" if index == 0 else f"{node_name}-var{index}"
 
 
 def _tar(files: Files) -> bytes:
@@ -69,28 +70,30 @@ def put_files(client: docker.DockerClient, name: str, files: Files) -> None:
     dockerapi.call(f"copy files into {name}", client.api.put_archive, name, "/", _tar(files))
 
 
-def create(client: docker.DockerClient, spec: NodeSpec, start: bool = True) -> str:
-    """Create (and start) the node container; its volume is created or reused."""
-    labels = {CLUSTER: spec.cluster, NODEGROUP: spec.nodegroup, ROLE: spec.role}
-    volume = volume_name(spec.name)
+def _ensure_volume(client: docker.DockerClient, volume: str, labels: dict[str, str]) -> None:
     try:
         client.volumes.get(volume)
     except docker.errors.NotFound:
-        dockerapi.call(
-            f"create volume {volume}",
-            client.volumes.create,
-            name=volume,
-            labels={**labels, NODE: spec.name},
-        )
+        dockerapi.call(f"create volume {volume}", client.volumes.create, name=volume, labels=labels)
     except docker.errors.APIError as exc:
         raise DriverError(f"inspect volume {volume}: {dockerapi.message(exc)}") from exc
+
+
+def create(client: docker.DockerClient, spec: NodeSpec, start: bool = True) -> str:
+    """Create (and start) the node container; its volumes are created or reused."""
+    labels = {CLUSTER: spec.cluster, NODEGROUP: spec.nodegroup, ROLE: spec.role}
+    binds: dict[str, Mapping[str, str]] = {}
+    for index, path in enumerate(spec.state_paths):
+        volume = volume_name(spec.name, index)
+        _ensure_volume(client, volume, {**labels, NODE: spec.name})
+        binds[volume] = {"bind": path, "mode": "rw"}
     ports: dict[int | str, Any] | None = None
     if spec.publish and spec.host_port is not None and spec.api_port is not None:
         ports = {spec.api_port: ("127.0.0.1", spec.host_port)}
         labels[HOST_PORT] = str(spec.host_port)
     api = client.api
     host_config = api.create_host_config(
-        binds={volume: {"bind": spec.state_path, "mode": "rw"}},
+        binds=binds,
         tmpfs=dict.fromkeys(spec.tmpfs, "") or None,
         dns=list(spec.dns) or None,
         port_bindings=ports,
@@ -186,7 +189,15 @@ def remove(client: docker.DockerClient, name: str, keep_volume: bool = False) ->
         f"remove node container {name}", client.api.remove_container, name, force=True, v=True
     )
     if not keep_volume:
-        remove_volume(client, volume_name(name))
+        for volume in _volumes(client, f"{NODE}={name}") or [volume_name(name)]:
+            remove_volume(client, volume)
+
+
+def _volumes(client: docker.DockerClient, label: str) -> list[str]:
+    found = dockerapi.call(
+        f"list volumes labelled {label}", client.api.volumes, filters={"label": label}
+    )
+    return [v["Name"] for v in (found or {}).get("Volumes") or []]
 
 
 def remove_volume(client: docker.DockerClient, volume: str) -> None:
@@ -200,13 +211,8 @@ def remove_cluster(client: docker.DockerClient, cluster: str) -> None:
     names = [n.name for n in find(client, cluster)]
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda name: remove(client, name), names))
-    volumes = dockerapi.call(
-        f"list volumes of cluster {cluster}",
-        client.api.volumes,
-        filters={"label": f"{CLUSTER}={cluster}"},
-    )
-    for volume in (volumes or {}).get("Volumes") or []:
-        remove_volume(client, volume["Name"])
+    for volume in _volumes(client, f"{CLUSTER}={cluster}"):
+        remove_volume(client, volume)
 
 
 def down_reason(client: docker.DockerClient, name: str) -> str | None:
