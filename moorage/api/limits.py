@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from moorage import exceptions
 from moorage.api.microversion import Version
-from moorage.conductor.operations import driver_for
 from moorage.config import CONF
 from moorage.db import models
+from moorage.services import templates
 
 ZERO_NODES = "Resizing a nodegroup to zero is not supported in the provided microversion."
 
@@ -97,14 +97,14 @@ def check_cluster_size(
     if node_count <= current:
         return
     others = sum(count for uuid, count in rows if uuid != group_uuid)
-    driver_for(session, cluster).validate_cluster_size(others + node_count)
+    templates.driver_of(session, cluster).validate_cluster_size(others + node_count)
 
 
 def check_max_node_count(session: Session, cluster: models.Cluster, value: int | None) -> None:
     """A group's ``max_node_count`` may not pass the cluster's own limit."""
     if value is None:
         return
-    limit, source = driver_for(session, cluster).node_limit()
+    limit, source = templates.driver_of(session, cluster).node_limit()
     if value > limit:
         raise exceptions.InvalidInput(
             "max_node_count",

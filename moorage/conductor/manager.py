@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
@@ -29,6 +29,7 @@ from moorage.db.session import transaction
 from moorage.drivers.base import ClusterResult, ClusterSpec, Driver, HealthReport, Progress
 from moorage.objects.requests import CALLED, CAST, Operation
 from moorage.objects.status import CREDENTIAL_ROTATE_ALLOWED, RESIZE_ALLOWED, UPDATE_ALLOWED, Status
+from moorage.services import templates
 from moorage.services.nodegroups import by_uuid as _nodegroup
 from moorage.services.nodegroups import default_worker as _default_worker
 
@@ -251,11 +252,7 @@ class ConductorManager:
                 raise exceptions.NotSupported(
                     "Upgrading a cluster is not supported by this driver."
                 )
-            new = session.scalar(
-                select(models.ClusterTemplate).where(models.ClusterTemplate.uuid == template_uuid)
-            )
-            if new is None:
-                raise exceptions.ResourceNotFound("ClusterTemplate", template_uuid)
+            new = templates.load(session, template_uuid)
             group = _nodegroup(session, cluster, nodegroup_uuid)
             states.begin(session, cluster, Status.UPDATE_IN_PROGRESS, [group.uuid])
             target_spec, name = specs.template_spec(new), group.name

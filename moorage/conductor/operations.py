@@ -27,11 +27,11 @@ from moorage.conductor import specs, states, steps
 from moorage.conductor.lease import Lease, LeaseLost, fenced
 from moorage.context import RequestContext
 from moorage.db import models, requests
-from moorage.drivers import providers, registry
 from moorage.drivers.base import ClusterResult, ClusterSpec, Driver, Progress
 from moorage.notify import events
 from moorage.objects.requests import Operation, RequestState
 from moorage.objects.status import Status
+from moorage.services import templates
 from moorage.services.clusters import load
 
 LOG = logging.getLogger(__name__)
@@ -93,13 +93,7 @@ class Recorded:
         )
 
 
-def driver_for(session: Session, cluster: models.Cluster) -> Driver:
-    template = specs.template_of(session, cluster)
-    provider = providers.name_for(template.labels or {})
-    if template.driver:
-        return registry.get_by_name(template.driver, provider)
-    coe = template.coe or ""
-    return registry.get(template.server_type or "vm", template.cluster_distro, coe, provider)
+driver_for = templates.driver_of
 
 
 def apply_result(session: Session, cluster: models.Cluster, result: ClusterResult | None) -> None:

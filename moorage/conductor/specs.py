@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moorage import exceptions
 from moorage.conductor import certificates
 from moorage.db import models
 from moorage.drivers.base import CaBundle, ClusterSpec, NodeGroupSpec, TemplateSpec
 from moorage.objects import catalog
-from moorage.services import nodegroups
+from moorage.services import nodegroups, templates
 
 
 def template_spec(row: models.ClusterTemplate) -> TemplateSpec:
@@ -56,14 +54,7 @@ def nodegroup_spec(row: models.NodeGroup) -> NodeGroupSpec:
 
 
 def template_of(session: Session, cluster: models.Cluster) -> models.ClusterTemplate:
-    row = session.scalar(
-        select(models.ClusterTemplate).where(
-            models.ClusterTemplate.uuid == cluster.cluster_template_id
-        )
-    )
-    if row is None:
-        raise exceptions.ResourceNotFound("ClusterTemplate", cluster.cluster_template_id)
-    return row
+    return templates.load(session, cluster.cluster_template_id)
 
 
 nodegroups_of = nodegroups.of_cluster

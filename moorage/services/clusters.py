@@ -24,7 +24,7 @@ from moorage.objects import catalog, names, template_rules
 from moorage.objects import labels as labelling
 from moorage.objects.requests import Operation
 from moorage.objects.status import Status
-from moorage.services import nodegroups
+from moorage.services import nodegroups, templates
 from moorage.services.requests import dispatch
 
 KIND = "Cluster"
@@ -62,7 +62,7 @@ def _template_for_create(
     session: Session, ctx: RequestContext, ident: str, missing_is_404: bool
 ) -> models.ClusterTemplate:
     try:
-        return find(session, models.ClusterTemplate, "ClusterTemplate", ident, ctx, by_id=True)
+        return templates.lookup(session, ctx, ident, by_id=True)
     except exceptions.NotFound as exc:
         if missing_is_404:
             raise

@@ -18,6 +18,7 @@ from moorage.objects import catalog, template_rules
 from moorage.objects import labels as labelling
 from moorage.objects.requests import Operation
 from moorage.objects.status import Status
+from moorage.services import templates
 from moorage.services.requests import dispatch
 
 KIND = "Nodegroup"
@@ -200,11 +201,8 @@ def check_new(session: Session, cluster: models.Cluster, name: str) -> None:
 
 
 def _template_image(session: Session, cluster: models.Cluster) -> str | None:
-    return session.scalar(
-        select(models.ClusterTemplate.image_id).where(
-            models.ClusterTemplate.uuid == cluster.cluster_template_id
-        )
-    )
+    template = templates.of_cluster(session, cluster)
+    return None if template is None else template.image_id
 
 
 def create(

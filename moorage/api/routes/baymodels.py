@@ -16,8 +16,8 @@ from moorage.api import responses
 from moorage.api.auth import context_from
 from moorage.api.common import Paging, Router, json_body, json_document
 from moorage.api.responses import documented
-from moorage.api.routes import clustertemplates as templates
 from moorage.api.routes.bays import legacy_only
+from moorage.api.views import templates
 from moorage.context import RequestContext
 from moorage.objects.fields import Field, Labels, Str, json_schema
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import select
 
 from moorage import exceptions
 from moorage.api import policy, responses
@@ -28,10 +27,10 @@ from moorage.api.auth import context_from
 from moorage.api.common import json_body, json_document, links, optional_json_document
 from moorage.api.responses import documented
 from moorage.context import RequestContext
-from moorage.db import models
 from moorage.db.session import transaction
 from moorage.objects.fields import Field, Schema, Str, json_schema, parse_body
 from moorage.rpc import api as rpc_api
+from moorage.services import templates
 from moorage.services.clusters import lookup, target
 
 router = APIRouter(tags=["certificates"])
@@ -123,11 +122,7 @@ def rotate_ca(
     with transaction() as session:
         cluster = lookup(session, ctx, cluster_ident)
         policy.authorize(ctx, "certificate:rotate_ca", target(cluster))
-        template = session.scalar(
-            select(models.ClusterTemplate).where(
-                models.ClusterTemplate.uuid == cluster.cluster_template_id
-            )
-        )
+        template = templates.of_cluster(session, cluster)
         if template is not None and template.tls_disabled:
             raise exceptions.NotSupported(
                 "Rotating the CA certificate on a non-TLS cluster is not supported"

@@ -10,23 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import select
 
 from moorage import exceptions
 from moorage.api import limits, microversion, policy, responses
 from moorage.api.auth import context_from
 from moorage.api.common import json_body, json_document
 from moorage.api.responses import documented
-from moorage.conductor.operations import driver_for
 from moorage.context import RequestContext
 from moorage.db import models
-from moorage.db.query import find
 from moorage.db.session import transaction
 from moorage.objects import nodes
 from moorage.objects.fields import Field, Int, Schema, Str, StrList, json_schema, parse_body
 from moorage.objects.requests import Operation
 from moorage.rpc import api as rpc_api
-from moorage.services import clusters, nodegroups
+from moorage.services import clusters, nodegroups, templates
 
 router = APIRouter(tags=["clusters"], dependencies=[Depends(microversion.require(7))])
 
@@ -89,7 +86,7 @@ def resize(
         policy.authorize(ctx, "cluster:resize", clusters.target(row))
         group = nodegroups.find(session, ctx, row, values.get("nodegroup"))
         if group.role == "master":
-            driver_for(session, row).validate_master_resize(node_count)
+            templates.driver_of(session, row).validate_master_resize(node_count)
         else:
             _check_range(group, node_count)
         limits.check_cluster_size(session, row, node_count, group.uuid)
@@ -126,23 +123,13 @@ def upgrade(
     with transaction() as session:
         row = clusters.lookup(session, wide, ident)
         policy.authorize(ctx, "cluster:upgrade", clusters.target(row))
-        template = find(
-            session,
-            models.ClusterTemplate,
-            "ClusterTemplate",
-            str(values.get("cluster_template")),
-            wide,
-        )
+        template = templates.lookup(session, wide, str(values.get("cluster_template")))
         group = nodegroups.find(session, wide, row, values.get("nodegroup"))
         if template.uuid != row.cluster_template_id and not group.is_default:
-            current = session.scalar(
-                select(models.ClusterTemplate.name).where(
-                    models.ClusterTemplate.uuid == row.cluster_template_id
-                )
-            )
+            current = templates.of_cluster(session, row)
             raise exceptions.Conflict(
                 f"Cluster Template is not valid for upgrade: Nodegroup {group.name} can be "
-                f"upgraded only to match cluster's template ({current})."
+                f"upgraded only to match cluster's template ({current and current.name})."
             )
         cluster_uuid, group_uuid = row.uuid, group.uuid
     # A call, not a cast: the conductor's refusal comes back as this request's error.

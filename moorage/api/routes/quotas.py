@@ -5,7 +5,8 @@ project_id <p> could not be found.``), before policy; so does Moorage with
 ``auth_strategy = keystone`` (``moorage.api.identity``). Without Keystone (noauth
 or HTTP basic) there is no project catalogue to ask and any project id is accepted.
 
-The limit these rows set for cluster create is ``moorage.db.quotas.cluster_limit``.
+The rows and the lookups are ``services.quotas``; the limit these rows set for
+cluster create is ``moorage.db.quotas.cluster_limit``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,6 @@ from typing import Any
 
 import anyio.from_thread
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from moorage import exceptions
 from moorage.api import identity, policy, responses
@@ -25,11 +23,7 @@ from moorage.api.auth import context_from
 from moorage.api.common import Paging, collection, iso, json_body, json_document, next_link
 from moorage.api.responses import documented
 from moorage.context import RequestContext
-from moorage.db import models, quotas
-from moorage.db.query import paginate, scoped
-from moorage.db.session import transaction
 from moorage.objects.fields import (
-    DB_INT_MAX,
     Enum,
     Field,
     Int,
@@ -39,24 +33,22 @@ from moorage.objects.fields import (
     json_schema,
     parse_body,
 )
+from moorage.services import quotas, transaction
 
 router = APIRouter(tags=["quotas"])
 
 COLLECTION = "quotas"
-RESOURCES = (quotas.CLUSTER,)
-DEFAULT_HARD_LIMIT = 1
-
 SCHEMA: Schema = {
     "id": Field(Int(1), readonly=True),
     "project_id": Field(Str(1, 255)),
-    "resource": Field(Enum(RESOURCES)),
+    "resource": Field(Enum(quotas.RESOURCES)),
     "hard_limit": Field(Int(0)),
     "created_at": Field(Str(), readonly=True),
     "updated_at": Field(Str(), readonly=True),
 }
 
 
-def view(row: models.Quota) -> dict[str, Any]:
+def view(row: quotas.Quota) -> dict[str, Any]:
     return {
         "id": row.id,
         "project_id": row.project_id,
@@ -65,17 +57,6 @@ def view(row: models.Quota) -> dict[str, Any]:
         "created_at": iso(row.created_at),
         "updated_at": iso(row.updated_at),
     }
-
-
-def _not_found(what: str) -> exceptions.NotFound:
-    return exceptions.NotFound(f"Quota could not be found: {what}.")
-
-
-def _lookup(session: Session, project_id: str, resource: str) -> models.Quota:
-    row = quotas.find(session, project_id, resource)
-    if row is None:
-        raise _not_found(f"project_id {project_id} resource {resource}")
-    return row
 
 
 @router.post(
@@ -99,33 +80,8 @@ def create(
     if not project_id:
         raise exceptions.Invalid("Must provide a valid project ID.")
     resource = values.get("resource") or quotas.CLUSTER
-    hard_limit = values.get("hard_limit")
-    duplicate = exceptions.Conflict(
-        f"Quota for project {project_id} already exists for resource {resource}."
-    )
     with transaction() as session:
-        if quotas.find(session, project_id, resource) is not None:
-            raise duplicate
-        row = models.Quota(
-            project_id=project_id,
-            resource=resource,
-            hard_limit=DEFAULT_HARD_LIMIT if hard_limit is None else hard_limit,
-        )
-        session.add(row)
-        try:
-            session.flush()
-        except IntegrityError as exc:  # created concurrently
-            raise duplicate from exc
-        return view(row)
-
-
-def _marker_row(session: Session, marker: int) -> models.Quota:
-    """Any project's row, as Magnum: clients drop all_tenants from ``next``."""
-    # Beyond DB_INT_MAX no row can match (and SQLite overflows).
-    row = session.get(models.Quota, marker) if 0 < marker <= DB_INT_MAX else None
-    if row is None:
-        raise _not_found(f"quota id {marker} ")
-    return row
+        return view(quotas.create(session, project_id, resource, values.get("hard_limit")))
 
 
 @dataclass
@@ -149,11 +105,9 @@ def get_all(
     policy.authorize(ctx, "quota:get_all")
     if paging.all_tenants is not None and bool_from_string(paging.all_tenants, "all_tenants"):
         ctx = ctx.scoped_to_all_projects()
-    pg = paging.page(models.Quota, uuid_marker=False)
+    pg = paging.page(quotas.Quota, uuid_marker=False)
     with transaction() as session:
-        marker_row = None if paging.marker is None else _marker_row(session, paging.marker)
-        stmt = scoped(select(models.Quota), models.Quota, ctx)
-        rows = paginate(session, stmt, models.Quota, pg, marker_row)
+        rows = quotas.page(session, ctx, pg, paging.marker)
         items = [view(row) for row in rows]
     return collection(COLLECTION, items, next_link(request, COLLECTION, rows, pg, "id"))
 
@@ -198,17 +152,13 @@ def update(
     """A plain object, not a JSON patch; an omitted ``hard_limit`` means 1, as in Magnum."""
     values = parse_body("quotapatch", document, SCHEMA)
     policy.authorize(ctx, "quota:update")
-    hard_limit = values.get("hard_limit")
     with transaction() as session:
-        row = _lookup(session, project_id, resource)
-        row.hard_limit = DEFAULT_HARD_LIMIT if hard_limit is None else hard_limit
-        session.flush()
-        return view(row)
+        return view(quotas.update(session, project_id, resource, values.get("hard_limit")))
 
 
 @router.delete("/quotas/{project_id}/{resource}", status_code=204, summary="Delete a quota")
 def delete(project_id: str, resource: str, ctx: RequestContext = Depends(context_from)) -> Response:
     policy.authorize(ctx, "quota:delete")
     with transaction() as session:
-        session.delete(_lookup(session, project_id, resource))
+        quotas.delete(session, project_id, resource)
     return Response(status_code=204)
