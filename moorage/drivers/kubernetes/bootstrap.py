@@ -189,16 +189,37 @@ def wait_ready(session: Session, names: Sequence[str], timeout: float) -> None:
     wait_until("wait for the nodes to be Ready", check, timeout)
 
 
-def wait_dns(session: Session, timeout: float) -> None:
+def wait_rolled_out(session: Session, workloads: Sequence[tuple[str, str]], timeout: float) -> None:
+    """Wait until each ``(namespace, kind/name)`` runs its current spec on every pod it
+    wants (what ``kubectl rollout status`` waits for, polled so no watch is held open)."""
     master = session.api_master()
-    argv = ["-n", "kube-system", "get", "deployment", "coredns", "-o", "json"]
+
+    def behind(namespace: str, workload: str) -> str | None:
+        found = json.loads(
+            session.kubectl(
+                ["-n", namespace, "get", workload, "-o", "json"], f"read {workload}", master
+            )
+        )
+        status, generation = found.get("status", {}), found["metadata"].get("generation")
+        if workload.startswith("daemonset/"):
+            wanted = status.get("desiredNumberScheduled", 0)
+            done = min(status.get("updatedNumberScheduled", 0), status.get("numberReady", 0))
+        else:
+            wanted = found.get("spec", {}).get("replicas", 1)
+            done = min(status.get("updatedReplicas", 0), status.get("readyReplicas", 0))
+        if status.get("observedGeneration") != generation or not wanted or done < wanted:
+            return f"{workload}: {done} of {wanted} pods updated and ready"
+        return None
 
     def check() -> str | None:
-        status = json.loads(session.kubectl(argv, "read CoreDNS's deployment", master))["status"]
-        wanted, ready = status.get("replicas", 0), status.get("readyReplicas", 0)
-        return None if wanted and ready >= wanted else f"{ready} of {wanted} CoreDNS pods ready"
+        late = [b for b in (behind(ns, w) for ns, w in workloads) if b]
+        return "; ".join(late) or None
 
-    wait_until("wait for CoreDNS", check, timeout)
+    wait_until("wait for the system pods", check, timeout)
+
+
+def wait_dns(session: Session, timeout: float) -> None:
+    wait_rolled_out(session, [("kube-system", "deployment/coredns")], timeout)
 
 
 def reset(session: Session, target: Node, what: str) -> None:

@@ -53,6 +53,10 @@ def rotate_ca(session: Session, progress: Progress) -> None:
             Step("issuing each kubelet a certificate", partial(_kubelets, session, nodes)),
             Step("restarting the system pods", partial(_restart_system_pods, session)),
             Step(
+                "waiting for the system pods",
+                lambda: bootstrap.wait_rolled_out(session, SYSTEM_PODS, TIMEOUT),
+            ),
+            Step(
                 "waiting for every node to be Ready",
                 lambda: bootstrap.wait_ready(session, [n.name for n in nodes], TIMEOUT),
             ),
@@ -84,9 +88,8 @@ def _renew(session: Session, masters: list[Node]) -> None:
 
 
 def _restart_control_plane(session: Session, masters: list[Node]) -> None:
-    script = " ".join(
-        f'crictl stop $(crictl ps -q --name "^{c}$") >/dev/null;' for c in CONTROL_PLANE
-    )
+    # the kubelet starts a static pod's container again when its process ends
+    script = "pkill -x " + "; pkill -x ".join(CONTROL_PLANE) + "; true"
     for master in masters:
         session.run(master, ["sh", "-c", script], "restart the control plane")
         wait_until(
