@@ -20,13 +20,16 @@ for i in 0 1 2; do
 done
 for i in 0 1 2; do
 	until docker exec "$P-m$i" ctr version >/dev/null 2>&1; do sleep 0.2; done
-	docker exec -i "$P-m$i" ctr -n k8s.io images import - <"$CACHE/k8s/$K8S_VERSION/control-plane.tar" >/dev/null &
+	docker exec "$P-m$i" ctr -n k8s.io images import /opt/moorage/images/control-plane.tar >/dev/null &
 done
 wait
 tm "3 nodes started, images imported"
+eval "$(docker exec "$P-m0" cat /etc/moorage/versions.env)"
 sed "s|controlPlaneEndpoint: NODE_IP:6443|controlPlaneEndpoint: $API:6443|
      s|certSANs: \[localhost, 127.0.0.1, NODE_IP\]|certSANs: [localhost, 127.0.0.1, $API, ${IPS[0]}, ${IPS[1]}, ${IPS[2]}]|
-     s|NODE_IP|${IPS[0]}|g; s|NODE_NAME|$P-m0|g" "$HERE/kubeadm/init.yaml" |
+     s|NODE_IP|${IPS[0]}|g; s|NODE_NAME|$P-m0|g; s|KUBE_VERSION|$KUBE_VERSION|
+     s|IMAGE_REPOSITORY|$IMAGE_REPOSITORY|; s|ETCD_IMAGE_TAG|$ETCD_IMAGE_TAG|; s|COREDNS_VERSION|$COREDNS_VERSION|
+     s|POD_SUBNET|10.244.0.0/16|; s|SERVICE_SUBNET|10.96.0.0/16|" "$HERE/kubeadm/init.yaml" |
 	docker exec -i "$P-m0" sh -c 'cat >/etc/kubernetes/kubeadm.yaml'
 docker exec "$P-m0" kubeadm init --config=/etc/kubernetes/kubeadm.yaml --skip-phases=preflight --upload-certs \
 	>"$CACHE/k8s/logs/kubeadm-init-$P-m0.log" 2>&1
