@@ -7,6 +7,8 @@ Go; warm: nothing), so the fixture's build call only checks the cached stages.
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 
 import docker
 import pytest
@@ -111,3 +113,15 @@ def test_tini_runs_the_entrypoint_then_node_start(
     assert config["Entrypoint"] == ["/usr/bin/tini", "-g", "--", "/usr/local/bin/node-entrypoint"]
     assert config["Cmd"] == ["/usr/local/bin/node-start"]
     assert "/var/lib/containerd" in config["Volumes"]
+
+
+def test_kubectl_of_the_build_is_installed_where_asked(node_image: str, tmp_path: Path) -> None:
+    installed = build.install_kubectl(RELEASE.kube, bin_dir=tmp_path)
+    assert installed == tmp_path / "kubectl"
+    out = subprocess.run(
+        [str(installed), "version", "--client", "-o", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(out.stdout)["clientVersion"]["gitVersion"] == RELEASE.kube
