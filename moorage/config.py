@@ -299,6 +299,17 @@ kubernetes_opts = [
     ),
 ]
 
+docker_opts = [
+    cfg.StrOpt(
+        "build_cache",
+        default="/var/cache/moorage",
+        help="Directory of the Kubernetes node image build's caches (Go modules and build "
+        "cache, the built binaries, the node root file system, logs), kept across builds so "
+        "that a second `moorage image build --coe kubernetes` does nothing. The environment "
+        "variable MOORAGE_CACHE, which the build scripts read, takes precedence.",
+    ),
+]
+
 catalog_opts = [
     cfg.ListOpt(
         "flavors",
@@ -313,7 +324,7 @@ catalog_opts = [
     ),
     cfg.ListOpt(
         "images",
-        default=["moorage-node:debian"],
+        default=["moorage-node:debian", "moorage-k8s-node:debian"],
         help="Node images as name:os_distro[:driver]. They take the place of Glance images; "
         "os_distro selects the driver like Glance's os_distro property.",
     ),
@@ -355,6 +366,7 @@ _GROUPS: dict[str | None, Sequence[cfg.Opt]] = {
     "certificates": certificates_opts,
     "kubernetes": kubernetes_opts,
     "catalog": catalog_opts,
+    "docker": docker_opts,
     "oslo_middleware": oslo_middleware_opts,
 }
 

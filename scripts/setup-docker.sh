@@ -1,9 +1,10 @@
 #!/bin/bash
-# Make the local Docker engine usable for Moorage's swarm-mode driver.
+# Make the local Docker engine usable for Moorage's Docker drivers.
 #
 # Idempotent: installs what is missing (docker.io for the engine and the binaries
 # the node image is made from, busybox-static for the node image's shell,
-# debootstrap for the alternative node image), starts dockerd in the background
+# debootstrap for the alternative node image and the Kubernetes one, gcc and
+# libc6-dev for its static pause binary), starts dockerd in the background
 # when it does not answer, and waits until `docker info` does. CI calls it on a
 # fresh machine; a developer can run it any number of times.
 #
@@ -21,6 +22,11 @@ need=()
 command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ] || need+=(docker.io)
 [ -x /bin/busybox ] || command -v busybox >/dev/null 2>&1 || need+=(busybox-static)
 command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || need+=(debootstrap)
+# the Kubernetes node image: gcc -static for the pause binary, strip, sha256sum/paste
+command -v gcc >/dev/null 2>&1 || need+=(gcc)
+[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need+=(libc6-dev)
+command -v strip >/dev/null 2>&1 || need+=(binutils)
+command -v sha256sum >/dev/null 2>&1 || need+=(coreutils)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup-docker: installing ${need[*]}"
   $SUDO apt-get update -qq

@@ -10,7 +10,7 @@ IPS=("$@")
 API=$P-api
 K8S_VERSION=${K8S_VERSION:-v1.34.12}
 CACHE=${MOORAGE_CACHE:-/var/cache/moorage}
-IMAGE=${IMAGE:-moorage-k8s-node:$K8S_VERSION-proto}
+IMAGE=${IMAGE:-moorage-k8s-node:$K8S_VERSION}
 KC="kubectl --kubeconfig=/etc/kubernetes/admin.conf"
 t0=$(date +%s.%N)
 tm() { printf '%6.1fs %s\n' "$(echo "$(date +%s.%N) - $t0" | bc)" "$*"; }
@@ -20,13 +20,16 @@ for i in 0 1 2; do
 done
 for i in 0 1 2; do
 	until docker exec "$P-m$i" ctr version >/dev/null 2>&1; do sleep 0.2; done
-	docker exec -i "$P-m$i" ctr -n k8s.io images import - <"$CACHE/k8s/$K8S_VERSION/images.tar" >/dev/null &
+	docker exec "$P-m$i" ctr -n k8s.io images import /opt/moorage/images/control-plane.tar >/dev/null &
 done
 wait
 tm "3 nodes started, images imported"
+eval "$(docker exec "$P-m0" cat /etc/moorage/versions.env)"
 sed "s|controlPlaneEndpoint: NODE_IP:6443|controlPlaneEndpoint: $API:6443|
      s|certSANs: \[localhost, 127.0.0.1, NODE_IP\]|certSANs: [localhost, 127.0.0.1, $API, ${IPS[0]}, ${IPS[1]}, ${IPS[2]}]|
-     s|NODE_IP|${IPS[0]}|g; s|NODE_NAME|$P-m0|g" "$HERE/kubeadm/init.yaml" |
+     s|NODE_IP|${IPS[0]}|g; s|NODE_NAME|$P-m0|g; s|KUBE_VERSION|$KUBE_VERSION|
+     s|IMAGE_REPOSITORY|$IMAGE_REPOSITORY|; s|ETCD_IMAGE_TAG|$ETCD_IMAGE_TAG|; s|COREDNS_VERSION|$COREDNS_VERSION|
+     s|POD_SUBNET|10.244.0.0/16|; s|SERVICE_SUBNET|10.96.0.0/16|" "$HERE/kubeadm/init.yaml" |
 	docker exec -i "$P-m0" sh -c 'cat >/etc/kubernetes/kubeadm.yaml'
 docker exec "$P-m0" kubeadm init --config=/etc/kubernetes/kubeadm.yaml --skip-phases=preflight --upload-certs \
 	>"$CACHE/k8s/logs/kubeadm-init-$P-m0.log" 2>&1
@@ -48,7 +51,7 @@ declare -A cidr
 for i in 0 1 2; do
 	until c=$(docker exec "$P-m0" $KC get node "$P-m$i" -o jsonpath='{.spec.podCIDR}') && [ -n "$c" ]; do sleep 0.2; done
 	cidr[$i]=$c
-	sed "s|POD_CIDR|$c|" "$HERE/node/10-bridge.conflist" | docker exec -i "$P-m$i" sh -c 'cat >/etc/cni/net.d/10-bridge.conflist'
+	sed "s|POD_CIDR|$c|" "$HERE/10-bridge.conflist" | docker exec -i "$P-m$i" sh -c 'cat >/etc/cni/net.d/10-bridge.conflist'
 done
 for i in 0 1 2; do for j in 0 1 2; do
 	[ "$i" = "$j" ] || docker exec "$P-m$i" ip route replace "${cidr[$j]}" via "${IPS[$j]}"

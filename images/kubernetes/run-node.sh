@@ -1,21 +1,27 @@
 #!/bin/bash
-# PROTOTYPE: start one Kubernetes node container, non-privileged, with the fewest
-# privileges found to work here (see k8s-spike.md): Docker's default capabilities plus
-# SYS_ADMIN, NET_ADMIN, SYS_PTRACE; seccomp unconfined (runc needs keyctl); Docker's
-# masked and read-only /proc paths kept (the entrypoint makes only /proc/sys/net writable);
-# a private cgroup namespace; tmpfs /run and /tmp; a volume for containerd's data.
-# (The Swarm nodes in moorage/drivers/docker/node.py use ALL caps but SYS_RESOURCE and
-# systempaths=unconfined; CAPS="--cap-add=ALL --cap-drop=SYS_RESOURCE" reproduces that.)
+# Start one Kubernetes node container from the node image with the confinement the
+# Moorage docker provider gives nodes (moorage/drivers/providers/docker/confinement.py):
+# every capability but DROPPED_CAPABILITIES, the node seccomp profile (keyctl -> ENOSYS),
+# apparmor unconfined, systempaths=unconfined, a private cgroup namespace, tmpfs /run
+# and /tmp, a named volume for containerd's data, and a tty (/dev/kmsg -> /dev/console).
 #   images/kubernetes/run-node.sh NAME [IMAGE] [extra docker run args...]
-# -t: a tty gives the node a /dev/console, where /dev/kmsg points (kind does the same).
-# CAPS="--cap-add=SYS_ADMIN --cap-add=NET_ADMIN ..." overrides the capability list.
+# CAPS="--cap-add=..." and SECCOMP=<file|unconfined> override those two.
 set -euo pipefail
-NAME=$1; IMAGE=${2:-moorage-k8s-node:proto}; shift 2 || shift $#
-CAPS=${CAPS:---cap-add=SYS_ADMIN --cap-add=NET_ADMIN --cap-add=SYS_PTRACE}
+HERE=$(cd "$(dirname "$0")" && pwd)
+PY=${PY:-$HERE/../../.venv/bin/python}
+NAME=$1; IMAGE=${2:-moorage-k8s-node:v1.34.12}; shift 2 || shift $#
+if [ -z "${CAPS:-}" ]; then
+	CAPS="--cap-add=ALL $("$PY" -c 'from moorage.drivers.providers.docker.confinement import DROPPED_CAPABILITIES as d; print(" ".join("--cap-drop=" + c for c in d))')"
+fi
+if [ -z "${SECCOMP:-}" ]; then
+	SECCOMP=${TMPDIR:-/tmp}/moorage-node-seccomp-v1.json
+	"$PY" -c 'from moorage.drivers.providers.docker.confinement import seccomp_profile; print(seccomp_profile("1"))' >"$SECCOMP"
+fi
 # shellcheck disable=SC2086
 docker run -d -t --name "$NAME" --hostname "$NAME" \
 	$CAPS \
-	--security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+	--security-opt "seccomp=$SECCOMP" --security-opt apparmor=unconfined \
+	--security-opt systempaths=unconfined \
 	--cgroupns=private \
 	--tmpfs /run --tmpfs /tmp \
 	-v "$NAME-containerd:/var/lib/containerd" \

@@ -25,7 +25,7 @@ restart_kubelet() {
 
 # (rerunnable: a control plane whose kubelet already runs $V is skipped)
 if [ "$(docker exec "$CP" $KC get node "$CP" -o jsonpath='{.status.nodeInfo.kubeletVersion}')" != "$V" ]; then
-docker exec -i "$CP" ctr -n k8s.io images import - <"$CACHE/k8s/$V/images.tar" >/dev/null
+docker exec -i "$CP" ctr -n k8s.io images import - <"$CACHE/k8s/$V/control-plane.tar" >/dev/null
 swap_binaries "$CP"
 tm "$CP: images imported, binaries staged"
 docker exec "$CP" sh -c "$KC -n kube-system get cm kubelet-config -o yaml | grep -q failCgroupV1 ||
@@ -39,7 +39,7 @@ restart_kubelet "$CP"
 tm "$CP: kubeadm upgrade apply done, kubelet restarted"
 fi
 for n in "$@"; do
-	docker exec -i "$n" ctr -n k8s.io images import - <"$CACHE/k8s/$V/images-worker.tar" >/dev/null
+	docker exec -i "$n" ctr -n k8s.io images import - <"$CACHE/k8s/$V/worker.tar" >/dev/null
 	swap_binaries "$n"
 	docker exec "$n" kubeadm upgrade node --ignore-preflight-errors=SystemVerification >"$CACHE/k8s/logs/kubeadm-upgrade-$n-$V.log" 2>&1 ||
 		{ tm "$n: kubeadm upgrade node FAILED"; tail -30 "$CACHE/k8s/logs/kubeadm-upgrade-$n-$V.log"; exit 1; }

@@ -163,3 +163,18 @@ def test_sample_merges_a_group_declared_twice() -> None:
     assert text.count("[DEFAULT]") == 1
     assert "# First. (integer value)\n#a = 1\n" in text
     assert "# Second. (list value)\n#b = x,y\n" in text
+
+
+def test_image_build_kubernetes_refuses_an_unknown_kube_tag(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "image", "build", "--coe", "kubernetes", "--kube-tag", "v1.2.3")
+    assert code == 1 and out == ""
+    assert "ERROR: building the Kubernetes node image failed: Kubernetes v1.2.3 is not a " in err
+    assert "supported kube_tag (supported: v1.34.12, v1.35.8)" in err
+
+
+def test_image_build_kube_tag_needs_coe_kubernetes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "image", "build", "--kube-tag", "v1.34.12")
+    assert (code, out) == (1, "")
+    assert err == "ERROR: --kube-tag applies to --coe kubernetes only\n"

@@ -1,4 +1,4 @@
-/* PROTOTYPE pause container: holds a pod's namespaces, reaps zombies, exits on
+/* Pause container: holds a pod's namespaces, reaps zombies, exits on
  * SIGINT/SIGTERM (the same job as upstream build/pause/linux/pause.c). */
 #include <signal.h>
 #include <stdio.h>

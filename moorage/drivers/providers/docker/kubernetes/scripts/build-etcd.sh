@@ -1,20 +1,13 @@
 #!/bin/bash
-# PROTOTYPE: build etcd + etcdctl from their Go modules (go.etcd.io/etcd/{server,etcdctl}/v3)
-# with the same wrapper-module trick as build.sh: their go.mod files replace the sibling
-# modules (api, client/pkg, client/v3, pkg) with ../ paths, so `go install ...@v` is
-# refused; the wrapper replaces each with the published module at the same version.
-#   ETCD_VERSION=v3.6.17 nice -n 19 images/kubernetes/build-etcd.sh
-set -euo pipefail
-ETCD_VERSION=${ETCD_VERSION:-v3.6.17}
-CACHE=${MOORAGE_CACHE:-/var/cache/moorage}
-GO=${GO:-/usr/local/go/bin/go}
-export GOMODCACHE=$CACHE/go/mod GOCACHE=$CACHE/go/build
-export CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
-WRAP=$CACHE/etcd/$ETCD_VERSION/wrapper
-OUT=$CACHE/etcd/$ETCD_VERSION/bin
-mkdir -p "$WRAP" "$OUT"
-echo "start $(date -u +%FT%TZ) etcd $ETCD_VERSION"
-t0=$(date +%s)
+# etcd + etcdctl from their Go modules (go.etcd.io/etcd/{server,etcdctl}/v3), with the
+# same wrapper-module trick as build-kubernetes.sh: their go.mod files replace the
+# sibling modules (api, client/pkg, client/v3, pkg) with ../ paths, so `go install
+# ...@v` is refused; the wrapper replaces each with the published module at the same
+# version. ETCD_VERSION=v3.6.17 bash build-etcd.sh
+. "$(dirname "$0")/common.sh"
+require ETCD_VERSION
+# etcdctl is built after etcd: when it runs, both are complete
+go_stage etcd "$ETCD_VERSION" etcdctl version
 gomod=$("$GO" mod download -json "go.etcd.io/etcd/server/v3@$ETCD_VERSION" |
 	sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
 cd "$WRAP"
@@ -38,5 +31,6 @@ printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "go.etcd.io/etcd/serv
 # etcd's own build (scripts/build_lib.sh) stamps the git SHA only; the version is compiled in
 "$GO" build -trimpath -ldflags="-s -w" -o "$OUT/etcd" go.etcd.io/etcd/server/v3
 "$GO" build -trimpath -ldflags="-s -w" -o "$OUT/etcdctl" go.etcd.io/etcd/etcdctl/v3
-echo "end $(date -u +%FT%TZ) ($(($(date +%s) - t0)) s)"
+record "$OUT" "$ETCD_VERSION" "$T0"
+echo "end $(ts) ($(($(date +%s) - T0)) s)"
 ls -l "$OUT"
