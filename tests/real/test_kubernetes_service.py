@@ -10,8 +10,8 @@ lifecycle; a second, smaller one checks the host-gw backend.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,11 +44,10 @@ CREATE_STEPS = [
 
 
 def kubectl_path() -> str:
-    found = shutil.which("kubectl") or str(
-        Path("/var/cache/moorage/k8s") / KUBE_VERSION / "bin" / "kubectl"
-    )
-    assert Path(found).exists(), "kubectl: `moorage image build --coe kubernetes` installs it"
-    return found
+    """The kubectl that ``moorage image build --coe kubernetes`` installs beside ``moorage``."""
+    found = Path(sys.executable).parent / "kubectl"
+    assert found.exists(), "kubectl: `moorage image build --coe kubernetes` installs it"
+    return str(found)
 
 
 class Kubectl:
@@ -127,10 +126,10 @@ spec:
     spec:
       topologySpreadConstraints:
       - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule,
-         labelSelector: {matchLabels: {app: web}}}
+         nodeTaintsPolicy: Honor, labelSelector: {matchLabels: {app: web}}}
       containers:
       - name: web
-        image: busybox:latest
+        image: IMAGE
         imagePullPolicy: Never
         command: [sh, -c, "mkdir -p /www && hostname > /www/index.html && echo serving && exec httpd -f -p 80 -h /www"]
 ---
@@ -182,7 +181,7 @@ def test_a_cluster_its_workload_and_its_lifecycle(
 
         loaded = moorage.json("cluster", "load-image", "kube", workload_image)
         assert len(loaded["nodes"]) == 3
-        kubectl("apply", "-f", "-", stdin=WEB)
+        kubectl("apply", "-f", "-", stdin=WEB.replace("IMAGE", workload_image))
         kubectl("rollout", "status", "deployment/web", "--timeout=120s")
         running = pods(kubectl)
         assert len({p["spec"]["nodeName"] for p in running}) == 2  # both workers

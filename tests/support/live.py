@@ -39,7 +39,8 @@ def serve(tmp: Path, extra_config: str = "", fake: bool = True) -> Iterator[Live
     port = free_port()
     state = tmp / "state"
     state.mkdir(parents=True, exist_ok=True)
-    images = f"moorage-node:debian,{fake_driver.CATALOG_ENTRY}" if fake else "moorage-node:debian"
+    real = "moorage-node:debian,moorage-k8s-node:debian"
+    images = f"{real},{fake_driver.CATALOG_ENTRY}" if fake else real
     config = tmp / "moorage.conf"
     config.write_text(
         f"[DEFAULT]\nstate_path = {state}\n{extra_config}\n"

@@ -108,7 +108,9 @@ def test_flannel_manifest_takes_the_labels() -> None:
     pods = network.pod_network(
         {"flannel_backend": "host-gw", "flannel_network_cidr": "10.9.0.0/16"}
     )
-    docs = list(yaml.safe_load_all(addons.manifests(_versions(), pods)["flannel.yaml"]))
+    docs = list(
+        yaml.safe_load_all(addons.manifests(_versions(), pods, "172.30.0.10:6443")["flannel.yaml"])
+    )
     (conf,) = [d for d in docs if d["kind"] == "ConfigMap"]
     assert json.loads(conf["data"]["net-conf.json"]) == {
         "Network": "10.9.0.0/16",
@@ -116,14 +118,18 @@ def test_flannel_manifest_takes_the_labels() -> None:
         "Backend": {"Type": "host-gw"},
     }
     (ds,) = [d for d in docs if d["kind"] == "DaemonSet"]
-    assert (
-        ds["spec"]["template"]["spec"]["containers"][0]["image"] == "moorage.local/flannel:v0.28.10"
+    container = ds["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "moorage.local/flannel:v0.28.10"
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert (env["KUBERNETES_SERVICE_HOST"], env["KUBERNETES_SERVICE_PORT"]) == (
+        "172.30.0.10",
+        "6443",
     )
 
 
 def test_coredns_forwards_nowhere() -> None:
     (doc,) = yaml.safe_load_all(
-        addons.manifests(_versions(), network.pod_network({}))["coredns.yaml"]
+        addons.manifests(_versions(), network.pod_network({}), "e:6443")["coredns.yaml"]
     )
     corefile = doc["data"]["Corefile"]
     assert "kubernetes cluster.local" in corefile

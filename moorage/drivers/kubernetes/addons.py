@@ -19,10 +19,14 @@ def manifest(name: str, **values: object) -> str:
     return Template(text).substitute(values)
 
 
-def manifests(versions: Versions, pods: PodNetwork) -> dict[str, str]:
+def manifests(versions: Versions, pods: PodNetwork, endpoint: str) -> dict[str, str]:
+    """The add-ons' manifests; ``endpoint`` is where nodes reach the API server."""
+    host, port = endpoint.rsplit(":", 1)
     return {
         "flannel.yaml": manifest(
             "flannel.yaml",
+            api_host=host,
+            api_port=port,
             network=pods.cidr,
             subnetlen=pods.subnetlen,
             backend=pods.backend,
@@ -32,9 +36,9 @@ def manifests(versions: Versions, pods: PodNetwork) -> dict[str, str]:
     }
 
 
-def apply(session: Session, master: Node, pods: PodNetwork) -> None:
+def apply(session: Session, master: Node, pods: PodNetwork, endpoint: str) -> None:
     """Write the manifests into the master and apply them (idempotent, as kubectl is)."""
-    files = manifests(session.versions(), pods)
+    files = manifests(session.versions(), pods, endpoint)
     session.provider.put_files(
         master.name,
         {f"{MANIFEST_DIR}/{name}": (text.encode(), 0o644) for name, text in files.items()},

@@ -26,6 +26,11 @@ CONFIG_DIR = "/etc/kubernetes/moorage"
 CNI_FILE = "/etc/cni/net.d/10-moorage-flannel.conflist"
 RUNTIME_TIMEOUT = 60.0
 READY_TIMEOUT = 180.0
+# What every node runs for its pods' traffic: a node is Ready before these are.
+NETWORK_PODS = [
+    ("kube-flannel", "daemonset/kube-flannel-ds"),
+    ("kube-system", "daemonset/kube-proxy"),
+]
 _JOIN = re.compile(r"--token (\S+) .*--discovery-token-ca-cert-hash (\S+)")
 
 

@@ -62,7 +62,7 @@ def _fill(session: Session, group: NodeGroupSpec) -> None:
 
 def _addons(session: Session) -> None:
     pods = network.pod_network(layout.labels(session.spec))
-    addons.apply(session, bootstrap.first_master(session), pods)
+    addons.apply(session, bootstrap.first_master(session), pods, bootstrap.endpoint(session))
 
 
 def _result(session: Session) -> ClusterResult:

@@ -105,6 +105,10 @@ def join_steps(session: Session, progress: Progress, groups: Sequence[str] = ())
         Step(
             "waiting for nodes to be Ready", lambda: bootstrap.wait_ready(session, names(), wait())
         ),
+        Step(
+            "waiting for the pod network on every node",
+            lambda: bootstrap.wait_rolled_out(session, bootstrap.NETWORK_PODS, wait()),
+        ),
     ]
 
 

@@ -31,11 +31,7 @@ RENEWED = [
     "scheduler.conf",
 ]
 CONTROL_PLANE = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]
-SYSTEM_PODS = [
-    ("kube-system", "daemonset/kube-proxy"),
-    ("kube-system", "deployment/coredns"),
-    ("kube-flannel", "daemonset/kube-flannel-ds"),
-]
+SYSTEM_PODS = [*bootstrap.NETWORK_PODS, ("kube-system", "deployment/coredns")]
 TIMEOUT = 180.0
 
 
