@@ -48,8 +48,15 @@ def node_image(docker_host: docker.DockerClient) -> str:
 
 
 def sh(client: docker.DockerClient, image: str, script: str) -> str:
-    out = client.containers.run(image, entrypoint=["sh", "-ec", script], remove=True)
-    return out.decode() if isinstance(out, bytes) else str(out)
+    """``script``'s output; the container goes with its anonymous /var/lib/containerd volume."""
+    container = client.containers.run(image, entrypoint=["sh", "-ec", script], detach=True)
+    try:
+        status = container.wait()["StatusCode"]
+        out = container.logs(stdout=True, stderr=False).decode()
+        assert status == 0, container.logs().decode()
+    finally:
+        container.remove(v=True, force=True)
+    return out
 
 
 def test_the_image_carries_every_file_the_driver_uses(
