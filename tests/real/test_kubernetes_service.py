@@ -39,6 +39,7 @@ CREATE_STEPS = [
     "joining nodes to the cluster",
     "configuring the nodes' pod networks",
     "waiting for nodes to be Ready",
+    "waiting for the pod network on every node",
     "waiting for CoreDNS",
 ]
 
@@ -159,7 +160,7 @@ def test_a_cluster_its_workload_and_its_lifecycle(
 ) -> None:
     moorage.run(
         "cluster", "create", "kube", "--cluster-template", "k8s", "--node-count", "2",
-        "--wait", "--poll-interval", "1",
+        "--labels", "auto_healing_enabled=true", "--merge-labels", "--wait", "--poll-interval", "1",
     )  # fmt: skip
     cluster = moorage.cluster("kube")
     uuid = cluster["uuid"]
@@ -216,6 +217,8 @@ def test_a_cluster_its_workload_and_its_lifecycle(
         # grow, then shrink naming the node that goes: drained first, Node object removed
         moorage.run("cluster", "resize", "kube", "3", "--wait", "--poll-interval", "1")
         assert len(kubectl.ready_nodes()) == 4
+        # a node added later does not have the images loaded before: load them again
+        assert len(moorage.json("cluster", "load-image", "kube", workload_image)["nodes"]) == 4
         doomed = sorted(n for n in kubectl.ready_nodes() if "worker" in n)[0]
         moorage.run(
             "cluster", "resize", "kube", "2", "--nodes-to-remove", doomed, "--wait",
@@ -257,8 +260,58 @@ def test_a_cluster_its_workload_and_its_lifecycle(
             [kubectl.binary, "--kubeconfig", str(tmp_path / "old-client"), "get", "nodes"],
             capture_output=True, text=True,
         )  # fmt: skip
-        assert done.returncode != 0 and "Unauthorized" in done.stderr, done.stderr
+        assert done.returncode != 0, done.stdout
+        assert "the server has asked for the client to provide credentials" in done.stderr
+
+        # a worker removed behind Moorage's back: UNHEALTHY, then healed (auto_healing_enabled)
+        victim = sorted(n for n in rotated.ready_nodes() if "worker" in n)[0]
+        docker_host.containers.get(victim).remove(force=True)
+        sick = eventually(
+            lambda: (
+                moorage.cluster("kube")["health_status"] == "UNHEALTHY" and moorage.cluster("kube")
+            ),
+            what="UNHEALTHY",
+        )
+        assert sick["health_status_reason"][f"{victim}.Ready"] == "False"
+        assert sick["health_status_reason"]["default-worker.nodes"] == "1 of 2 nodes exist"
+        eventually(
+            lambda: moorage.cluster("kube")["health_status"] == "HEALTHY",
+            timeout=300,
+            what="healed",
+        )
+        assert len(rotated.ready_nodes()) == 3
         rotated("rollout", "status", "deployment/web", "--timeout=120s")
     finally:
         moorage.run("cluster", "delete", "kube", "--wait", "--poll-interval", "1", ok=False)
+    assert owned(docker_host, uuid) == {"containers": [], "networks": [], "volumes": []}
+
+
+def test_pods_reach_each_other_across_nodes_with_host_gw(
+    moorage: Client, docker_host: docker.DockerClient, workload_image: str, tmp_path: Path
+) -> None:
+    moorage.run(
+        "cluster", "create", "hostgw", "--cluster-template", "k8s-hostgw", "--node-count", "2",
+        "--wait", "--poll-interval", "1",
+    )  # fmt: skip
+    uuid = moorage.cluster("hostgw")["uuid"]
+    try:
+        kubectl = kube(moorage, "hostgw", tmp_path / "hostgw")
+        moorage.json("cluster", "load-image", "hostgw", workload_image)
+        kubectl("apply", "-f", "-", stdin=WEB.replace("IMAGE", workload_image))
+        kubectl("rollout", "status", "deployment/web", "--timeout=120s")
+        running = pods(kubectl)
+        here = running[0]
+        there = [p for p in running if p["spec"]["nodeName"] != here["spec"]["nodeName"]]
+        assert there, "the pods did not spread over both workers"
+        for other in there:
+            answer = kubectl("exec", here["metadata"]["name"], "--", "wget", "-qO-",
+                             f"http://{other['status']['podIP']}/")  # fmt: skip
+            assert answer.strip() == other["metadata"]["name"]
+        # host-gw: plain routes to the other nodes' pod subnets, no VXLAN device
+        worker = here["spec"]["nodeName"]
+        routes = docker_host.containers.get(worker).exec_run(["ip", "route"]).output.decode()
+        assert "flannel.1" not in routes
+        assert any(r.startswith("10.100.") and " via 192." in r for r in routes.splitlines())
+    finally:
+        moorage.run("cluster", "delete", "hostgw", "--wait", "--poll-interval", "1", ok=False)
     assert owned(docker_host, uuid) == {"containers": [], "networks": [], "volumes": []}
