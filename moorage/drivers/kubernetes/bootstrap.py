@@ -139,10 +139,15 @@ def _join_command(session: Session, master: Node) -> tuple[str, str]:
 def join_nodes(session: Session, candidates: Sequence[Node]) -> None:
     """``kubeadm join`` every candidate that is not a registered node yet, in parallel."""
     master = session.api_master()
-    registered = session.kube_nodes(master)
-    todo = [n for n in candidates if n.name not in registered]
+    _forget_orphans(session, master)
+    kubelet_conf = ["test", "-f", "/etc/kubernetes/kubelet.conf"]
+    todo = [n for n in candidates if not session.succeeds(n, kubelet_conf)]
     if not todo:
         return
+    registered = session.kube_nodes(master)
+    for stale in [n.name for n in todo if n.name in registered]:
+        # a node made again under a name the cluster still knows (auto-healing, say)
+        session.kubectl(["delete", "node", stale], f"forget the old node {stale}", master)
     token, ca_hash = _join_command(session, master)
     where = endpoint(session)
     taint = has_workers(session.spec)
@@ -160,6 +165,17 @@ def join_nodes(session: Session, candidates: Sequence[Node]) -> None:
         )
 
     parallel(join, todo)
+
+
+def _forget_orphans(session: Session, master: Node) -> None:
+    """Delete the Node objects of this cluster's nodes that no longer exist at all."""
+    prefix = layout.cluster_prefix(session.spec)
+    present = {n.name for n in session.nodes()}
+    for name in session.kube_nodes(master):
+        if name.startswith(prefix) and name not in present:
+            session.kubectl(
+                ["delete", "node", name, "--ignore-not-found"], f"forget {name}", master
+            )
 
 
 def write_pod_networks(session: Session, nodes: Sequence[Node], timeout: float) -> None:

@@ -28,8 +28,13 @@ def slug(text: str, limit: int = 20) -> str:
     return cleaned[:limit].strip("-") or "x"
 
 
+def cluster_prefix(spec: ClusterSpec) -> str:
+    """What every node name of the cluster starts with."""
+    return f"{slug(spec.name)}-{spec.uuid.replace('-', '')[:8]}-"
+
+
 def node_prefix(spec: ClusterSpec, nodegroup: NodeGroupSpec) -> str:
-    return f"{slug(spec.name)}-{spec.uuid.replace('-', '')[:8]}-{slug(nodegroup.name)}-"
+    return f"{cluster_prefix(spec)}{slug(nodegroup.name)}-"
 
 
 def node_index(prefix: str, name: str) -> int | None:
