@@ -147,6 +147,14 @@ async def form_list(page: Page, name: str) -> list[str]:
     return [str(v) for v in form.getlist(name) if isinstance(v, str)]
 
 
+def note_refusal(page: Page, exc: ApiError) -> str:
+    """A policy refusal of a write: from now on the session shows no write buttons
+    (under http_basic the API says no other way what a user may do). The API's text."""
+    if exc.status == 403 and exc.title != STALE_FORM:
+        page.update(replace(page.session, read_only=True))
+    return exc.message
+
+
 async def _to_sign_in(request: Request, why: str) -> Response:
     target = PREFIX + "/signin?next=" + quote(request.url.path)
     session, _ = sessions.load(request)
@@ -169,6 +177,5 @@ async def on_api_error(request: Request, exc: Exception) -> Response:
     """An API refusal no handler expected: the API's text on an error page."""
     assert isinstance(exc, ApiError)
     found = anonymous_page(request)
-    if exc.status == 403 and request.method == "POST" and exc.title != STALE_FORM:
-        found.update(replace(found.session, read_only=True))
-    return render(found, "error.html", status=exc.status, error=exc.message)
+    message = note_refusal(found, exc) if request.method == "POST" else exc.message
+    return render(found, "error.html", status=exc.status, error=message)

@@ -13,7 +13,15 @@ from moorage.client import clusterconfig, pki
 from moorage.dashboard import forms
 from moorage.dashboard.client import Api, ApiError, Unauthenticated
 from moorage.dashboard.pages.clusters import nodegroups
-from moorage.dashboard.web import Page, checked_form, form_list, page, redirect, render
+from moorage.dashboard.web import (
+    Page,
+    checked_form,
+    form_list,
+    note_refusal,
+    page,
+    redirect,
+    render,
+)
 
 router = APIRouter()
 
@@ -70,7 +78,7 @@ async def resize(ident: str, p: Page = Depends(page)) -> Response:
     except Unauthenticated:
         raise
     except ApiError as exc:
-        return await _resize_form(p, ident, form, exc.message, exc.status)
+        return await _resize_form(p, ident, form, note_refusal(p, exc), exc.status)
     return redirect(p, f"/clusters/{ident}", flash=f"Resizing to {body['node_count']} nodes.")
 
 

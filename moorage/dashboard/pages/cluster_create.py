@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Response
 from moorage.dashboard import forms, schema
 from moorage.dashboard.client import ApiError, Unauthenticated
 from moorage.dashboard.pages.clusters import templates_by_id
-from moorage.dashboard.web import Page, checked_form, page, redirect, render
+from moorage.dashboard.web import Page, checked_form, note_refusal, page, redirect, render
 
 router = APIRouter()
 
@@ -58,5 +58,5 @@ async def create(p: Page = Depends(page)) -> Response:
     except Unauthenticated:
         raise
     except ApiError as exc:
-        return await _form(p, form, exc.message, exc.status)
+        return await _form(p, form, note_refusal(p, exc), exc.status)
     return redirect(p, f"/clusters/{made['uuid']}", flash=f"Creating cluster {form.get('name')}.")

@@ -3,6 +3,7 @@ page (with the steps of the operation in progress, as they happen)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Response
@@ -76,28 +77,26 @@ async def _list_values(
     }
 
 
+@dataclass(frozen=True)
+class ListQuery:
+    """The list's filters and order, from the query string (a dependency)."""
+
+    status: str = ""
+    name: str = ""
+    sort: str = "created_at"
+    dir: str = "desc"
+
+
 @router.get("/clusters")
-async def cluster_list(
-    status: str = "",
-    name: str = "",
-    sort: str = "created_at",
-    dir: str = "desc",
-    p: Page = Depends(page),
-) -> Response:
-    values = await _list_values(p, status, name, sort, dir)
+async def cluster_list(q: ListQuery = Depends(), p: Page = Depends(page)) -> Response:
+    values = await _list_values(p, q.status, q.name, q.sort, q.dir)
     return render(p, "clusters/list.html", **values)
 
 
 @router.get("/clusters/rows")
-async def cluster_rows(
-    status: str = "",
-    name: str = "",
-    sort: str = "created_at",
-    dir: str = "desc",
-    p: Page = Depends(page),
-) -> Response:
+async def cluster_rows(q: ListQuery = Depends(), p: Page = Depends(page)) -> Response:
     """The list's table alone, for the page to refresh itself with (htmx)."""
-    values = await _list_values(p, status, name, sort, dir)
+    values = await _list_values(p, q.status, q.name, q.sort, q.dir)
     return render(p, "clusters/_table.html", **values)
 
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Response
 
 from moorage.dashboard import forms, schema
 from moorage.dashboard.client import ApiError, Unauthenticated
-from moorage.dashboard.web import Page, checked_form, page, redirect, render
+from moorage.dashboard.web import Page, checked_form, note_refusal, page, redirect, render
 
 router = APIRouter()
 SCHEMA_PATH = "/v1/clusters/{cluster_ident}/nodegroups"
@@ -45,7 +45,7 @@ async def create(ident: str, p: Page = Depends(page)) -> Response:
     except Unauthenticated:
         raise
     except ApiError as exc:
-        return await _form(p, ident, form, exc.message, exc.status)
+        return await _form(p, ident, form, note_refusal(p, exc), exc.status)
     return redirect(p, f"/clusters/{ident}", flash=f"Creating node group {form.get('name')}.")
 
 

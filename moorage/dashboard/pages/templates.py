@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Response
 
 from moorage.dashboard import forms, schema
 from moorage.dashboard.client import ApiError, Unauthenticated
-from moorage.dashboard.web import Page, checked_form, page, redirect, render
+from moorage.dashboard.web import Page, checked_form, note_refusal, page, redirect, render
 
 router = APIRouter()
 PATH = "/v1/clustertemplates"
@@ -49,7 +49,7 @@ async def create(p: Page = Depends(page)) -> Response:
     except Unauthenticated:
         raise
     except ApiError as exc:
-        return await _form(p, form, exc.message, exc.status)
+        return await _form(p, form, note_refusal(p, exc), exc.status)
     return redirect(p, f"/templates/{made['uuid']}", flash=f"Created template {made['name']}.")
 
 
