@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CLIENTS := .venv-clients
 CLIENTS_STAMP := $(CLIENTS)/.installed
 
-.PHONY: run test lint unit services clients keystone k8s-image bench bench-keystone clean
+.PHONY: run test lint unit services clients keystone k8s-image browser bench bench-keystone clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,12 +44,16 @@ run: $(STAMP) k8s-image
 services:
 	scripts/setup-services.sh
 
+# Debian's Chromium and chromedriver for the dashboard's browser tests (tests/dashboard/).
+browser:
+	scripts/setup-browser.sh
+
 lint: $(STAMP)
 	$(BIN)/ruff check moorage tests benchmarks
 	$(BIN)/ruff format --check moorage tests benchmarks
 	$(BIN)/mypy moorage
 
-test: $(STAMP) $(CLIENTS_STAMP) services keystone lint k8s-image
+test: $(STAMP) $(CLIENTS_STAMP) services keystone browser lint k8s-image
 	$(BIN)/pytest -q -p no:cacheprovider
 
 unit: $(STAMP)

@@ -350,6 +350,47 @@ catalog_opts = [
     ),
 ]
 
+dashboard_opts = [
+    cfg.BoolOpt(
+        "enabled",
+        default=True,
+        help="Serve the web dashboard at /dashboard/ (moorage serve and moorage-api).",
+    ),
+    cfg.URIOpt(
+        "api_url",
+        schemes=["http", "https"],
+        help="URL the dashboard calls the v1 API at. Unset means the address and port the "
+        "browser's request arrived on, over plain HTTP: the same process.",
+    ),
+    cfg.StrOpt(
+        "secret_key",
+        secret=True,
+        help="Secret that encrypts and signs the dashboard's session cookies; every API "
+        "process serving the same users needs the same one. Unset means "
+        "<state_path>/dashboard-secret.key, generated on first use (mode 0600).",
+    ),
+    cfg.IntOpt(
+        "session_lifetime",
+        default=43200,
+        min=60,
+        help="Seconds a dashboard sign-in lasts (a Keystone token that ends earlier ends it "
+        "earlier).",
+    ),
+    cfg.URIOpt(
+        "keystone_url",
+        schemes=["http", "https"],
+        help="Keystone's public URL for the dashboard's sign-in with auth_strategy = "
+        "keystone. Unset means the URL the API names in its WWW-Authenticate answer "
+        "([keystone_authtoken] www_authenticate_uri).",
+    ),
+    cfg.FloatOpt(
+        "poll_interval",
+        default=2.0,
+        min=0.2,
+        help="Seconds between two refreshes of a page that shows an operation in progress.",
+    ),
+]
+
 _GROUPS: dict[str | None, Sequence[cfg.Opt]] = {
     None: default_opts,
     "api": api_opts,
@@ -368,6 +409,7 @@ _GROUPS: dict[str | None, Sequence[cfg.Opt]] = {
     "catalog": catalog_opts,
     "docker": docker_opts,
     "oslo_middleware": oslo_middleware_opts,
+    "dashboard": dashboard_opts,
 }
 
 for _group, _opts in _GROUPS.items():

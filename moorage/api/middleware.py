@@ -16,10 +16,12 @@ from moorage.api.errors import FRAMEWORK_MARKER, FrameworkError, error_body
 from moorage.context import new_request_id
 
 # First path segments served as they are (not re-routed under /v1).
-UNVERSIONED = {"", "v1", "healthcheck", "metrics", "openapi.json", "docs"}
+UNVERSIONED = {"", "v1", "healthcheck", "metrics", "openapi.json", "docs", "dashboard"}
 # Paths that answer in their own format whatever the Accept header: load balancers,
 # Prometheus and browsers ask for text.
 ANY_ACCEPT = {"/healthcheck", "/metrics", "/docs"}
+# The web dashboard (moorage.dashboard, when mounted) answers HTML to browsers.
+ANY_ACCEPT_PREFIX = "/dashboard"
 NOT_JSON = (
     "The API answers in JSON only: send Accept: application/json (or */*, or no Accept header)."
 )
@@ -74,7 +76,8 @@ class ApiMiddleware:
                         out[key] = value
             await send(message)
 
-        if path not in ANY_ACCEPT and not _accepts_json(headers.get("accept")):
+        any_accept = path in ANY_ACCEPT or path.split("/")[1:2] == [ANY_ACCEPT_PREFIX[1:]]
+        if not any_accept and not _accepts_json(headers.get("accept")):
             await self._reply(
                 send_with_headers, 406, error_body(406, NOT_JSON, request_id=request_id)
             )

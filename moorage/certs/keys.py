@@ -9,13 +9,11 @@ so a leaked database dump alone does not leak any cluster's CA.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from moorage import config, exceptions
+from moorage import config, exceptions, secretfile
 
 DEFAULT_KEY_FILE = "ca-encryption.key"
 
@@ -89,25 +87,5 @@ def _read_key(path: str) -> bytes:
 def _read_or_create_key(path: str) -> bytes:
     """Read the default key file, generating it first if this is the first use."""
     if not os.path.exists(path):
-        _create_key_file(path)
+        secretfile.create_once(path, Fernet.generate_key())
     return _read_key(path)
-
-
-def _create_key_file(path: str) -> None:
-    """Publish a new key at ``path`` atomically; if another process wins the race, keep its key.
-
-    The key is written in full to a private temporary file and then hard-linked into place:
-    ``link`` fails if the name exists, so exactly one key wins and no reader ever sees a
-    half-written file (which an ``O_EXCL`` create followed by a write would allow).
-    """
-    directory = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".ca-encryption-", dir=directory)  # mode 0600
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(Fernet.generate_key())
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(FileExistsError):
-            os.link(tmp, path)
-    finally:
-        os.unlink(tmp)

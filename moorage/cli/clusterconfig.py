@@ -8,41 +8,12 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from moorage.cli import options, pki
+from moorage.cli import options
 from moorage.cli.http import CliError
 from moorage.cli.runtime import Runtime
-
-SWARM = ("swarm", "swarm-mode")
-PEMS = ("ca.pem", "cert.pem", "key.pem")
-
-
-def kubeconfig(name: str, server: str, ca: str, cert: str, key: str) -> str:
-    """A kubeconfig with the certificates embedded: cluster ``name``, user admin, context default."""
-
-    def b64(text: str) -> str:
-        return base64.b64encode(text.encode()).decode()
-
-    return (
-        "apiVersion: v1\n"
-        "clusters:\n"
-        "- cluster:\n"
-        f"    certificate-authority-data: {b64(ca)}\n"
-        f"    server: {server}\n"
-        f"  name: {name}\n"
-        "contexts:\n"
-        "- context:\n"
-        f"    cluster: {name}\n"
-        "    user: admin\n"
-        "  name: default\n"
-        "current-context: default\n"
-        "kind: Config\n"
-        "preferences: {}\n"
-        "users:\n"
-        "- name: admin\n"
-        "  user:\n"
-        f"    client-certificate-data: {b64(cert)}\n"
-        f"    client-key-data: {b64(key)}\n"
-    )
+from moorage.client import clusterconfig as shared
+from moorage.client import pki
+from moorage.client.clusterconfig import PEMS, SWARM, kubeconfig
 
 
 def write_private(path: Path, text: str) -> None:
@@ -124,7 +95,7 @@ def config(rt: Runtime) -> int:
     cluster = rt.client.get(f"/v1/clusters/{a.cluster}")
     template = rt.client.get(f"/v1/clustertemplates/{cluster['cluster_template_id']}")
     coe = template.get("coe")
-    if coe not in SWARM and coe != "kubernetes":
+    if not shared.supported(coe):
         raise CliError(f"ERROR: cluster config does not support the COE {coe!r}")
     api = cluster.get("api_address")
     if not api:
@@ -170,14 +141,9 @@ def _write_files(rt: Runtime, cluster: dict[str, Any], directory: Path, names: l
 
 def _settings(coe: str, tls: bool, api: str, directory: Path) -> str:
     """The shell line ``eval`` runs, every value quoted."""
-    if coe == "kubernetes":
-        return f"export KUBECONFIG={shlex.quote(str(directory / 'config'))}"
-    if tls:
-        return (
-            f"export DOCKER_HOST={shlex.quote(api)} DOCKER_TLS_VERIFY=1 "
-            f"DOCKER_CERT_PATH={shlex.quote(str(directory))}"
-        )
-    return f"export DOCKER_HOST={shlex.quote(api)}"
+    return shared.settings(
+        coe, tls, api, shlex.quote(str(directory)), shlex.quote(str(directory / "config"))
+    )
 
 
 def register(verbs: Any) -> None:

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from moorage.client.errors import error_text
+
 DEFAULT_URL = "http://127.0.0.1:9511"
 
 
@@ -39,21 +41,11 @@ class ApiError(CliError):
 
 def error_from(response: httpx.Response) -> ApiError:
     """Read Magnum's ``errors[0]`` (or keystonemiddleware's ``error``) out of a response."""
-    title = detail = ""
     try:
         body = response.json()
     except ValueError:
         body = None
-    if isinstance(body, dict):
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            title = str(errors[0].get("title") or "")
-            detail = str(errors[0].get("detail") or errors[0].get("description") or "")
-        elif isinstance(body.get("error"), dict):
-            title = str(body["error"].get("title") or "")
-            detail = str(body["error"].get("message") or "")
-    elif response.text and not body:
-        detail = response.text.strip()[:500]
+    title, detail = error_text(body, response.text)
     request = f"{response.request.method} {response.request.url.path}"
     return ApiError(response.status_code, title, detail, request)
 

@@ -20,6 +20,7 @@ from moorage import config
 from moorage.api.app import create_app
 from moorage.cmd.serve import setup_logging
 from moorage.config import CONF
+from moorage.dashboard.mount import mount as mount_dashboard
 from moorage.db import session
 from moorage.rpc import api as rpc_api
 from moorage.rpc.amqp import AmqpTransport
@@ -33,6 +34,7 @@ def create() -> FastAPI:
     setup_logging()
     session.configure()
     app = create_app()
+    mount_dashboard(app)
     inner = app.router.lifespan_context
 
     @asynccontextmanager

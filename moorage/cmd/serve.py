@@ -12,6 +12,7 @@ from moorage import config
 from moorage.api.app import create_app
 from moorage.conductor.service import Conductor
 from moorage.config import CONF
+from moorage.dashboard.mount import mount as mount_dashboard
 from moorage.db import migrate, session
 from moorage.rpc import api as rpc_api
 from moorage.rpc.local import LocalTransport
@@ -61,10 +62,10 @@ def run(argv: list[str] | None = None) -> None:
     check_noauth_exposure()
     conductor = start_embedded()
     try:
+        app = create_app()
+        mount_dashboard(app)
         server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(), host=CONF.api.host, port=CONF.api.port, log_level="warning"
-            )
+            uvicorn.Config(app, host=CONF.api.host, port=CONF.api.port, log_level="warning")
         )
         sock = server.config.bind_socket()  # a port in use ends here, with uvicorn's message
         LOG.info(

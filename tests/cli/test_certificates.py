@@ -13,7 +13,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-from moorage.cli import pki
+from moorage.client import pki
 from tests.cli.conftest import Cli
 from tests.support.live import LiveServer
 

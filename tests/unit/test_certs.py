@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 
-from moorage import exceptions
+from moorage import exceptions, secretfile
 from moorage.certs import authority, keys
 from moorage.certs.authority import KeyPair
 from moorage.config import CONF
@@ -466,7 +466,7 @@ def test_racing_creators_agree_on_one_key(tmp_path: Path) -> None:
 
     def create() -> None:
         barrier.wait()
-        keys._create_key_file(path)
+        secretfile.create_once(path, Fernet.generate_key())
         seen.append(Path(path).read_bytes())
 
     threads = [threading.Thread(target=create) for _ in range(8)]
