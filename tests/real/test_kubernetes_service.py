@@ -22,6 +22,7 @@ import httpx
 import pytest
 import yaml
 
+from tests.real.test_magnum_client import OPENSTACK, Coe
 from tests.real.test_swarm_service import Client, eventually, owned
 from tests.support.live import serve
 
@@ -213,6 +214,35 @@ def test_a_cluster_its_workload_and_its_lifecycle(
             p["metadata"]["name"] for p in running
         }
         assert "serving" in kubectl("logs", first["metadata"]["name"])
+
+        # Magnum's own client: the cluster as it sees it, and the kubeconfig it writes
+        magnum = Coe(OPENSTACK, tmp_path, f"{moorage.url}/v1", ["--os-auth-type", "none"])
+        shown = magnum.ok("cluster", "show", "kube", "-f", "json").json()
+        assert (shown["coe_version"], shown["health_status"] in ("HEALTHY", None)) == (
+            KUBE_VERSION,
+            True,
+        )
+        (tmp_path / "magnum").mkdir()
+        magnum.ok("cluster", "config", "kube", "--dir", str(tmp_path / "magnum"))
+        assert len(Kubectl(tmp_path / "magnum" / "config").ready_nodes()) == 3
+
+        # an extra node group with its own flavor and labels
+        magnum.ok(
+            "nodegroup", "create", "kube", "extra", "--node-count", "1", "--flavor", "m1.tiny",
+            "--labels", "tier=batch",
+        )  # fmt: skip
+        assert magnum.nodegroup_settled("kube", "extra")["status"] == "CREATE_COMPLETE"
+        (extra,) = kubectl.json("get", "nodes", "-l", "magnum.openstack.org/nodegroup=extra")[
+            "items"
+        ]
+        assert extra["metadata"]["labels"]["magnum.openstack.org/role"] == "worker"
+        container = docker_host.containers.get(extra["metadata"]["name"])
+        assert container.attrs["HostConfig"]["Memory"] == 512 * 1024 * 1024  # m1.tiny
+        assert len(kubectl.ready_nodes()) == 4
+        magnum.ok("nodegroup", "delete", "kube", "extra")
+        eventually(
+            lambda: len(kubectl.json("get", "nodes")["items"]) == 3, what="node group deleted"
+        )
 
         # grow, then shrink naming the node that goes: drained first, Node object removed
         moorage.run("cluster", "resize", "kube", "3", "--wait", "--poll-interval", "1")

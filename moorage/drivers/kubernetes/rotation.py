@@ -9,8 +9,11 @@ Afterwards a certificate from the old CA is refused by the API server.
 
 from __future__ import annotations
 
+import base64
 import json
 from functools import partial
+
+import yaml
 
 from moorage.drivers import steps
 from moorage.drivers.base import Progress
@@ -47,6 +50,7 @@ def rotate_ca(session: Session, progress: Progress) -> None:
             Step("renewing the control plane's certificates", partial(_renew, session, masters)),
             Step("restarting the control plane", partial(_restart_control_plane, session, masters)),
             Step("issuing each kubelet a certificate", partial(_kubelets, session, nodes)),
+            Step("publishing the new CA to joining nodes", partial(_cluster_info, session)),
             Step("restarting the system pods", partial(_restart_system_pods, session)),
             Step(
                 "waiting for the system pods",
@@ -156,3 +160,23 @@ def _restart_system_pods(session: Session) -> None:
         session.kubectl(
             ["-n", namespace, "rollout", "restart", workload], f"restart {workload}", master
         )
+
+
+def _cluster_info(session: Session) -> None:
+    """The CA a joining node trusts comes from kube-public's cluster-info, which kubeadm
+    wrote once at init: it gets the new CA (the controller-manager signs it again for
+    each bootstrap token), else every node joined later is refused."""
+    ca = session.spec.ca
+    assert ca is not None
+    master = session.api_master()
+    argv = ["-n", "kube-public", "get", "configmap", "cluster-info", "-o", "json"]
+    found = json.loads(session.kubectl(argv, "read cluster-info", master))
+    kubeconfig = yaml.safe_load(found["data"]["kubeconfig"])
+    for entry in kubeconfig["clusters"]:
+        entry["cluster"]["certificate-authority-data"] = base64.b64encode(
+            ca.cert_pem.encode()
+        ).decode()
+    found["data"]["kubeconfig"] = yaml.safe_dump(kubeconfig)
+    path = f"{bootstrap.CONFIG_DIR}/cluster-info.json"
+    session.provider.put_files(master.name, {path: (json.dumps(found).encode(), 0o600)})
+    session.kubectl(["replace", "-f", path], "publish the new CA in cluster-info", master)
