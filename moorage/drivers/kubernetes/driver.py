@@ -48,18 +48,6 @@ LOG = logging.getLogger(__name__)
 LOAD_PATH = "/var/lib/containerd/moorage-load.tar"
 
 
-def _network(session: Session) -> None:
-    provision.cluster_network(session)
-    provision.repair(session)
-
-
-def _fill(session: Session, group: NodeGroupSpec) -> None:
-    """Create the nodes the group lacks (none when a resumed create made them)."""
-    missing = group.node_count - len(session.nodes(group.name))
-    if missing > 0:
-        provision.add_nodes(session, group, missing)
-
-
 def _addons(session: Session) -> None:
     pods = network.pod_network(layout.labels(session.spec))
     addons.apply(session, bootstrap.first_master(session), pods, bootstrap.endpoint(session))
@@ -113,9 +101,12 @@ class KubernetesDriver(Driver):
             steps.run(
                 progress,
                 [
-                    Step("creating the cluster network", partial(_network, session)),
+                    Step(
+                        "creating the cluster network",
+                        partial(provision.network_and_repair, session),
+                    ),
                     *(
-                        Step(f"creating the nodes of {g.name}", partial(_fill, session, g))
+                        Step(f"creating the nodes of {g.name}", partial(provision.fill, session, g))
                         for g in groups
                     ),
                     *membership.prepare_steps(session, progress),

@@ -19,6 +19,19 @@ def cluster_network(session: Session) -> Network:
     return session.provider.ensure_network(spec.uuid, layout.fixed_network(spec))
 
 
+def network_and_repair(session: Session) -> None:
+    """A create's first step: the network there, and what an earlier try left fixed."""
+    cluster_network(session)
+    repair(session)
+
+
+def fill(session: Session, group: NodeGroupSpec) -> None:
+    """Create the nodes the group lacks (none when a resumed create made them)."""
+    missing = group.node_count - len(session.nodes(group.name))
+    if missing > 0:
+        add_nodes(session, group, missing)
+
+
 def check_image(session: Session, ref: str) -> None:
     if not session.provider.image_exists(ref):
         raise DriverError(

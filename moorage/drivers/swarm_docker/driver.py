@@ -41,18 +41,6 @@ LOG = logging.getLogger(__name__)
 MASTER_SIZES = (1, 3, 5)
 
 
-def _network(session: Session) -> None:
-    provision.cluster_network(session)
-    provision.repair(session)
-
-
-def _fill(session: Session, group: NodeGroupSpec) -> None:
-    """Create the nodes the group lacks (none when a resumed create made them)."""
-    missing = group.node_count - len(session.nodes(group.name))
-    if missing > 0:
-        provision.add_nodes(session, group, missing)
-
-
 def _result(session: Session) -> ClusterResult:
     """The node layer's result plus the swarm's version and node ids, read from a manager."""
     outcome = result.collect(session)
@@ -90,9 +78,12 @@ class SwarmDockerDriver(Driver):
             steps.run(
                 progress,
                 [
-                    Step("creating the cluster network", partial(_network, session)),
+                    Step(
+                        "creating the cluster network",
+                        partial(provision.network_and_repair, session),
+                    ),
                     *(
-                        Step(f"creating the nodes of {g.name}", partial(_fill, session, g))
+                        Step(f"creating the nodes of {g.name}", partial(provision.fill, session, g))
                         for g in groups
                     ),
                     *membership.join_steps(session, progress),
