@@ -18,12 +18,14 @@ TIERS: tuple[frozenset[str], ...] = tuple(
     for tier in (
         "cli",
         "cmd",
+        "dashboard",
+        "client",
         "api conductor",
         "services",
         "drivers notify",
         "db rpc certs",
         "objects",
-        "config context exceptions metrics",
+        "config context exceptions metrics secretfile",
     )
 )
 RANK = {layer: rank for rank, tier in enumerate(TIERS) for layer in tier}
