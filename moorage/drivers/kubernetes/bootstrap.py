@@ -8,7 +8,6 @@ repeated operation converges.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 
@@ -216,11 +215,7 @@ def wait_rolled_out(session: Session, workloads: Sequence[tuple[str, str]], time
     master = session.api_master()
 
     def behind(namespace: str, workload: str) -> str | None:
-        found = json.loads(
-            session.kubectl(
-                ["-n", namespace, "get", workload, "-o", "json"], f"read {workload}", master
-            )
-        )
+        found = session.kubectl_json(["-n", namespace, "get", workload], f"read {workload}", master)
         status, generation = found.get("status", {}), found["metadata"].get("generation")
         if workload.startswith("daemonset/"):
             wanted = status.get("desiredNumberScheduled", 0)

@@ -115,7 +115,7 @@ class KubernetesDriver(Driver):
                         partial(bootstrap.init_control_plane, session),
                     ),
                     Step("applying the pod network and DNS", partial(_addons, session)),
-                    *membership.join_steps(session, progress),
+                    *membership.join_steps(session, progress, expected=spec.nodegroups),
                     Step("waiting for CoreDNS", lambda: bootstrap.wait_dns(session, wait())),
                 ],
             )

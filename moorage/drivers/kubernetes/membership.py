@@ -66,6 +66,20 @@ def _remove(session: Session, victims: Sequence[Node]) -> None:
         session.provider.remove_node(victim.name)
 
 
+def _check_complete(session: Session, expected: Sequence[NodeGroupSpec]) -> None:
+    """A node that went away since it was made (removed behind the driver's back) fails
+    the operation here, naming it, rather than leaving a group short."""
+    running = {n.name for n in session.running()}
+    for group in expected:
+        prefix = layout.node_prefix(session.spec, group)
+        missing = [f"{prefix}{i}" for i in range(group.node_count) if f"{prefix}{i}" not in running]
+        if missing:
+            raise DriverError(
+                f"join node group {group.name}: {', '.join(missing)} not running "
+                f"({group.node_count - len(missing)} of {group.node_count} nodes are)"
+            )
+
+
 def _selected(session: Session, groups: Sequence[str]) -> list[Node]:
     return [n for n in session.running() if not groups or n.nodegroup in groups]
 
@@ -86,18 +100,25 @@ def prepare_steps(session: Session, progress: Progress, groups: Sequence[str] = 
     ]
 
 
-def join_steps(session: Session, progress: Progress, groups: Sequence[str] = ()) -> list[Step]:
-    """Bring every running node of ``groups`` (all when empty) into the cluster as Ready."""
+def join_steps(
+    session: Session,
+    progress: Progress,
+    groups: Sequence[str] = (),
+    expected: Sequence[NodeGroupSpec] = (),
+) -> list[Step]:
+    """Bring every running node of ``groups`` (all when empty) into the cluster as Ready;
+    each of ``expected`` must have all its nodes running first (a create's groups)."""
     wait = partial(steps.time_left, progress, bootstrap.READY_TIMEOUT)
 
     def names() -> list[str]:
         return [n.name for n in _selected(session, groups)]
 
+    def join() -> None:
+        _check_complete(session, expected)
+        bootstrap.join_nodes(session, _selected(session, groups))
+
     return [
-        Step(
-            "joining nodes to the cluster",
-            lambda: bootstrap.join_nodes(session, _selected(session, groups)),
-        ),
+        Step("joining nodes to the cluster", join),
         Step(
             "configuring the nodes' pod networks",
             lambda: bootstrap.write_pod_networks(session, _selected(session, groups), wait()),

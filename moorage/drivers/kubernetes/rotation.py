@@ -145,12 +145,10 @@ def _restart_system_pods(session: Session) -> None:
     master = session.api_master()
 
     def published() -> str | None:
-        found = json.loads(
-            session.kubectl(
-                ["-n", "kube-system", "get", "configmap", "kube-root-ca.crt", "-o", "json"],
-                "read the published CA",
-                master,
-            )
+        found = session.kubectl_json(
+            ["-n", "kube-system", "get", "configmap", "kube-root-ca.crt"],
+            "read the published CA",
+            master,
         )
         same = found.get("data", {}).get("ca.crt", "").strip() == ca.cert_pem.strip()
         return None if same else "the old CA is still published"
@@ -169,8 +167,8 @@ def _cluster_info(session: Session) -> None:
     ca = session.spec.ca
     assert ca is not None
     master = session.api_master()
-    argv = ["-n", "kube-public", "get", "configmap", "cluster-info", "-o", "json"]
-    found = json.loads(session.kubectl(argv, "read cluster-info", master))
+    argv = ["-n", "kube-public", "get", "configmap", "cluster-info"]
+    found = session.kubectl_json(argv, "read cluster-info", master)
     kubeconfig = yaml.safe_load(found["data"]["kubeconfig"])
     for entry in kubeconfig["clusters"]:
         entry["cluster"]["certificate-authority-data"] = base64.b64encode(

@@ -94,9 +94,17 @@ class Session(session.Session):
     def kubectl(self, args: Sequence[str], what: str, on: Node | None = None) -> str:
         return self.run(on or self.api_master(), self._kubectl_argv(args), what)
 
+    def kubectl_json(self, args: Sequence[str], what: str, on: Node | None = None) -> Any:
+        """``kubectl ... -o json``'s document; a ``DriverError`` when it printed none."""
+        output = self.kubectl([*args, "-o", "json"], what, on)
+        try:
+            return json.loads(output)
+        except ValueError as exc:
+            raise DriverError(f"{what}: kubectl printed no JSON: {tail(output, 2)!r}") from exc
+
     def kube_nodes(self, on: Node | None = None) -> dict[str, dict[str, Any]]:
         """The cluster's Node objects by name (= node container name)."""
-        listed = json.loads(self.kubectl(["get", "nodes", "-o", "json"], "list nodes", on))
+        listed = self.kubectl_json(["get", "nodes"], "list nodes", on)
         return {item["metadata"]["name"]: item for item in listed.get("items", [])}
 
 
