@@ -28,13 +28,15 @@ clients: $(CLIENTS_STAMP)
 keystone:
 	scripts/setup-keystone.sh install
 
-# The default Kubernetes node image (and kubectl into $(BIN)). Cold it compiles
+# The Kubernetes node images: the default (and its kubectl into $(BIN)) and the next
+# version, which the upgrade test moves a cluster to. Cold the first compiles
 # Kubernetes, etcd, CoreDNS and flanneld from their Go modules (about 30 minutes on two
 # busy cores); every finished stage is cached in /var/cache/moorage, so a second run
 # returns in seconds.
 k8s-image: $(STAMP)
 	scripts/setup-docker.sh
 	nice -n 10 $(BIN)/moorage image build --coe kubernetes
+	nice -n 10 $(BIN)/moorage image build --coe kubernetes --kube-tag v1.35.8
 
 run: $(STAMP) k8s-image
 	scripts/setup-docker.sh

@@ -70,7 +70,7 @@ def test_init_config_carries_the_cluster_settings() -> None:
         "name": "node-labels",
         "value": "magnum.openstack.org/nodegroup=default-master,magnum.openstack.org/role=master",
     } in registration["kubeletExtraArgs"]
-    assert kubelet["cgroupRoot"] == "/kubelet" and "failCgroupV1" not in kubelet
+    assert kubelet["cgroupRoot"] == "/kubelet" and kubelet["failCgroupV1"] is False
     assert (proxy["mode"], proxy["conntrack"]["maxPerCore"]) == ("iptables", 0)
 
 

@@ -30,11 +30,18 @@ NETWORK_PODS = [
     ("kube-flannel", "daemonset/kube-flannel-ds"),
     ("kube-system", "daemonset/kube-proxy"),
 ]
+# ...and with them what every cluster runs (restarted by a CA rotation, moved by an upgrade)
+SYSTEM_PODS = [*NETWORK_PODS, ("kube-system", "deployment/coredns")]
 _JOIN = re.compile(r"--token (\S+) .*--discovery-token-ca-cert-hash (\S+)")
 
 
 def member(target: Node) -> Member:
     return Member(target.name, target.ip, target.nodegroup, target.role)
+
+
+def readyz() -> list[str]:
+    """The command that succeeds in a master once its API server is ready."""
+    return ["kubectl", f"--kubeconfig={kubeadm.ADMIN_CONF}", "get", "--raw", "/readyz"]
 
 
 def first_master(session: Session) -> Node:

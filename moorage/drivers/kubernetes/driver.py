@@ -27,6 +27,7 @@ from moorage.drivers.base import (
     NodeGroupSpec,
     Progress,
     Provides,
+    TemplateSpec,
 )
 from moorage.drivers.kubernetes import (
     addons,
@@ -36,6 +37,7 @@ from moorage.drivers.kubernetes import (
     network,
     node_config,
     rotation,
+    upgrade,
 )
 from moorage.drivers.kubernetes.session import Session
 from moorage.drivers.nodes import addresses, healing, layout, provision, result
@@ -185,6 +187,18 @@ class KubernetesDriver(Driver):
             loads = [Step(f"loading {image} into {n.name}", partial(load, n)) for n in running]
             steps.run(progress, loads)
             return [n.name for n in running]
+
+    def upgrade_cluster(
+        self,
+        spec: ClusterSpec,
+        template: TemplateSpec,
+        max_batch_size: int,
+        nodegroup: NodeGroupSpec,
+        progress: Progress,
+    ) -> ClusterResult:
+        with self.session(spec) as session:
+            upgrade.upgrade(session, template, nodegroup, max_batch_size, progress)
+            return _result(session)
 
     def rotate_ca_certificate(self, spec: ClusterSpec, progress: Progress) -> None:
         with self.session(spec) as session:

@@ -85,7 +85,7 @@ def _registration(member: Member, taint: bool) -> dict[str, Any]:
     return registration
 
 
-def _kubelet(versions: Versions) -> dict[str, Any]:
+def _kubelet() -> dict[str, Any]:
     config: dict[str, Any] = {
         "apiVersion": "kubelet.config.k8s.io/v1beta1",
         "kind": "KubeletConfiguration",
@@ -99,10 +99,10 @@ def _kubelet(versions: Versions) -> dict[str, Any]:
             "nodefs.inodesFree": "0%",
             "imagefs.available": "0%",
         },
+        # 1.35 refuses cgroup v1 unless told otherwise (the hosts here have v1); set for
+        # every version, so that a node upgraded to 1.35 starts with its old config
+        "failCgroupV1": False,
     }
-    if versions.minor() >= 35:
-        # 1.35 refuses cgroup v1 unless told otherwise (the hosts here have v1)
-        config["failCgroupV1"] = False
     return config
 
 
@@ -147,7 +147,7 @@ def init_config(
         "localAPIEndpoint": {"advertiseAddress": first.ip, "bindPort": 6443},
         "nodeRegistration": _registration(first, taint_masters),
     }
-    return _documents([cluster_config, init, _kubelet(versions), _proxy()])
+    return _documents([cluster_config, init, _kubelet(), _proxy()])
 
 
 def join_config(

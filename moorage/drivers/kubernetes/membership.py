@@ -27,12 +27,13 @@ def remove_steps(session: Session, victims: Sequence[Node]) -> list[Step]:
         return []
     names = ", ".join(n.name for n in victims)
     return [
-        Step(f"draining {names}", partial(_drain, session, victims)),
+        Step(f"draining {names}", partial(drain, session, victims)),
         Step(f"removing {names}", partial(_remove, session, victims)),
     ]
 
 
-def _drain(session: Session, victims: Sequence[Node]) -> None:
+def drain(session: Session, victims: Sequence[Node]) -> None:
+    """Cordon and drain each worker that is a member (what never joined has nothing)."""
     if any(v.role == layout.MASTER_ROLE for v in victims):
         raise DriverError("remove a master: the control plane's size is fixed at create")
     master = session.api_master()

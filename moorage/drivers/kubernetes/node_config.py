@@ -24,8 +24,14 @@ DEFAULT_KUBE_TAG = "v1.34.12"
 _KUBE_TAG = re.compile(r"v1\.\d{1,3}\.\d{1,3}")
 # The node's disks, kept when it is replaced by a newer image (an upgrade): containerd's
 # images and pod layers, the cluster's configuration and certificates, the kubelet's
-# state, and a master's etcd data.
-STATE_PATHS = ("/var/lib/containerd", "/etc/kubernetes", "/var/lib/kubelet", "/var/lib/etcd")
+# state, a master's etcd data, and the node's CNI network config.
+STATE_PATHS = (
+    "/var/lib/containerd",
+    "/etc/kubernetes",
+    "/var/lib/kubelet",
+    "/var/lib/etcd",
+    "/etc/cni/net.d",
+)
 
 
 def kube_tag(labels: Mapping[str, str]) -> str:

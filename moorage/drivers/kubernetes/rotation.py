@@ -34,7 +34,6 @@ RENEWED = [
     "scheduler.conf",
 ]
 CONTROL_PLANE = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]
-SYSTEM_PODS = [*bootstrap.NETWORK_PODS, ("kube-system", "deployment/coredns")]
 TIMEOUT = 180.0
 
 
@@ -54,7 +53,7 @@ def rotate_ca(session: Session, progress: Progress) -> None:
             Step("restarting the system pods", partial(_restart_system_pods, session)),
             Step(
                 "waiting for the system pods",
-                lambda: bootstrap.wait_rolled_out(session, SYSTEM_PODS, TIMEOUT),
+                lambda: bootstrap.wait_rolled_out(session, bootstrap.SYSTEM_PODS, TIMEOUT),
             ),
             Step(
                 "waiting for every node to be Ready",
@@ -100,11 +99,7 @@ def _restart_control_plane(session: Session, masters: list[Node]) -> None:
 
 
 def _not_ready(session: Session, master: Node) -> str | None:
-    return None if session.succeeds(master, _readyz()) else "not ready"
-
-
-def _readyz() -> list[str]:
-    return ["kubectl", f"--kubeconfig={kubeadm.ADMIN_CONF}", "get", "--raw", "/readyz"]
+    return None if session.succeeds(master, bootstrap.readyz()) else "not ready"
 
 
 def _kubelets(session: Session, nodes: list[Node]) -> None:
@@ -154,7 +149,7 @@ def _restart_system_pods(session: Session) -> None:
         return None if same else "the old CA is still published"
 
     wait_until("wait for the new CA to be published", published, TIMEOUT)
-    for namespace, workload in SYSTEM_PODS:
+    for namespace, workload in bootstrap.SYSTEM_PODS:
         session.kubectl(
             ["-n", namespace, "rollout", "restart", workload], f"restart {workload}", master
         )
