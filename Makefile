@@ -28,15 +28,15 @@ clients: $(CLIENTS_STAMP)
 keystone:
 	scripts/setup-keystone.sh install
 
-# The Kubernetes node images: the default (and its kubectl into $(BIN)) and the next
-# version, which the upgrade test moves a cluster to. Cold the first compiles
+# The Kubernetes node images: the next version, which the upgrade test moves a cluster
+# to, then the default (its kubectl, installed last, is the one in $(BIN)). Cold this compiles
 # Kubernetes, etcd, CoreDNS and flanneld from their Go modules (about 30 minutes on two
 # busy cores); every finished stage is cached in /var/cache/moorage, so a second run
 # returns in seconds.
 k8s-image: $(STAMP)
 	scripts/setup-docker.sh
-	nice -n 10 $(BIN)/moorage image build --coe kubernetes
 	nice -n 10 $(BIN)/moorage image build --coe kubernetes --kube-tag v1.35.8
+	nice -n 10 $(BIN)/moorage image build --coe kubernetes
 
 run: $(STAMP) k8s-image
 	scripts/setup-docker.sh
