@@ -52,7 +52,9 @@ def test_the_quickstart_runs_as_written(
             ["bash", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
         )
         assert done.returncode == 0, done.stderr
-        rows = [line.split() for line in done.stdout.splitlines()[1:]]
+        lines = done.stdout.splitlines()
+        header = max(i for i, line in enumerate(lines) if line.split()[:2] == ["NAME", "STATUS"])
+        rows = [line.split() for line in lines[header + 1 :]]  # what `kubectl get nodes` printed
         assert len(rows) == 3 and {r[1] for r in rows} == {"Ready"}, done.stdout
         assert {r[-1] for r in rows} == {KUBE_VERSION}
         assert (home / ".moorage" / "kdemo" / "config").exists()
