@@ -58,7 +58,9 @@ def _addons(session: Session) -> None:
 def _result(session: Session) -> ClusterResult:
     outcome = result.collect(session)
     if outcome.api_address:
-        outcome.coe_version = session.versions().kube
+        # the API server's own word: after an upgrade the nodes' images say the same
+        served = session.kubectl_json(["version"], "read the API server's version")
+        outcome.coe_version = served["serverVersion"]["gitVersion"]
         first = bootstrap.first_master(session)
         outcome.container_version = session.run(
             first, ["containerd", "--version"], "read containerd's version"
