@@ -1,9 +1,10 @@
 """Kubernetes cluster operations by ``KubernetesDriver`` on the real local engine.
 
-Each repetition makes a fresh cluster of 1 master + 2 workers (no flavor, so no CPU
-or memory limit; vxlan flannel) and times:
+Each repetition makes a cluster of 1 master alone (kind's one-node shape), then one
+of 1 master + 2 workers (no flavor, so no CPU or memory limit; vxlan flannel), and
+times:
 
-* create, until the driver returns (it waits for every node Ready and CoreDNS rolled
+* create (both), until the driver returns (it waits for every node Ready and CoreDNS rolled
   out), and until CoreDNS answers: from inside the master node container a DNS query
   (UDP, by a few lines of Perl, the node image has no DNS client) for
   ``kubernetes.default.svc.cluster.local`` sent to the DNS Service's ClusterIP,
@@ -12,8 +13,8 @@ or memory limit; vxlan flannel) and times:
 * the first control plane Ready: the master Node's Ready condition
   (``lastTransitionTime``, 1 s resolution) minus the start of create;
 * every step the driver announces (its ``Progress``), as the time to the next;
-* memory per node (``docker stats``) once the cluster has settled;
-* add a worker (resize 2 -> 3), remove one (3 -> 2, naming worker 0), delete.
+* on the 1 + 2 cluster: memory per node (``docker stats``) once it has settled;
+  add a worker (resize 2 -> 3), remove one (3 -> 2, naming worker 0), delete.
 
 Medians over the repetitions, compared with the figure published for kind's one-node
 cluster. Everything the cluster made is removed after each repetition, also when it
@@ -55,6 +56,7 @@ from tests.real.test_swarm_driver import leftovers  # noqa: E402
 # published (the figure issue 13 quotes); not measured here.
 KIND_SECONDS = (12.0, 17.0)
 QUERY = "kubernetes.default.svc.cluster.local"
+ALONE, FULL = "1 master alone", "1 master + 2 workers"
 # One A query, one answer expected: its address is the last four bytes.
 DIG = r"""
 use IO::Socket::INET;
@@ -93,12 +95,12 @@ class Clock:
         return found
 
 
-def make_spec() -> ClusterSpec:
+def make_spec(workers: int) -> ClusterSpec:
     ca = generate_ca("moorage benchmark")
     template = TemplateSpec("t", "bench", "kubernetes", "vm", "debian", "moorage-k8s-node")
     groups = [
         NodeGroupSpec(str(uuid.uuid4()), "default-master", "master", 1, None, None, True),
-        NodeGroupSpec(str(uuid.uuid4()), "default-worker", "worker", 2, None, None, True),
+        NodeGroupSpec(str(uuid.uuid4()), "default-worker", "worker", workers, None, None, True),
     ]
     return ClusterSpec(
         str(uuid.uuid4()), "k8sbench", "p", template, groups, CaBundle(ca.cert_pem, ca.key_pem)
@@ -108,9 +110,9 @@ def make_spec() -> ClusterSpec:
 class Cluster:
     """One benchmark cluster and the measurements taken on it."""
 
-    def __init__(self, driver: KubernetesDriver) -> None:
+    def __init__(self, driver: KubernetesDriver, workers: int) -> None:
         self.driver = driver
-        self.spec = make_spec()
+        self.spec = make_spec(workers)
         self.clock = Clock(layout.cluster_prefix(self.spec))
         self.workers = self.spec.nodegroup("default-worker")
         self.master = layout.node_prefix(self.spec, self.spec.nodegroup("default-master")) + "0"
@@ -158,8 +160,8 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def cluster(driver: KubernetesDriver) -> Iterator[Cluster]:
-    made = Cluster(driver)
+def cluster(driver: KubernetesDriver, workers: int) -> Iterator[Cluster]:
+    made = Cluster(driver, workers)
     try:
         yield made
     finally:
@@ -173,36 +175,43 @@ def cluster(driver: KubernetesDriver) -> Iterator[Cluster]:
             raise RuntimeError(f"left behind: {', '.join(left)}")
 
 
+def measure_create(made: Cluster, shape: str, samples: dict[str, Any]) -> None:
+    """Create, then the times to the driver's return, to DNS answering and to Ready."""
+    ops = samples["operations"]
+    started_wall, started = time.time(), time.perf_counter()
+    made.create()
+    ops.setdefault(f"create {shape}, driver returns", []).append(
+        round(time.perf_counter() - started, 3)
+    )
+    samples["steps"].setdefault(f"create {shape}", []).append(made.clock.durations())
+    made.dns_answers()
+    ops.setdefault(f"create {shape}, until CoreDNS answers", []).append(
+        round(time.perf_counter() - started, 3)
+    )
+    ready = made.ready_after(started_wall)
+    ops.setdefault(f"{shape}: first control plane Ready (master Node Ready)", []).append(
+        ready[made.master]
+    )
+    ops.setdefault(f"{shape}: every node Ready (last Node Ready)", []).append(max(ready.values()))
+    samples["kube_version"] = made.kube_version
+
+
 def one_round(driver: KubernetesDriver, settle: float, samples: dict[str, Any]) -> None:
-    ops, steps, memory = samples["operations"], samples["steps"], samples["memory_mib"]
-    with cluster(driver) as made:
-        started_wall, started = time.time(), time.perf_counter()
-        made.create()
-        ops.setdefault("create 1+2, driver returns", []).append(
-            round(time.perf_counter() - started, 3)
-        )
-        steps.setdefault("create", []).append(made.clock.durations())
-        made.dns_answers()
-        ops.setdefault("create 1+2, until CoreDNS answers", []).append(
-            round(time.perf_counter() - started, 3)
-        )
-        ready = made.ready_after(started_wall)
-        ops.setdefault("first control plane Ready (master Node Ready)", []).append(
-            ready[made.master]
-        )
-        ops.setdefault("every node Ready (last Node Ready)", []).append(max(ready.values()))
+    with cluster(driver, 0) as alone:  # kind's shape: one node, the control plane
+        measure_create(alone, ALONE, samples)
+    with cluster(driver, 2) as made:
+        measure_create(made, FULL, samples)
         time.sleep(settle)
         for name, mib in memory_mib(made.node_names()).items():
             role = "master" if "-master-" in name else "worker"
-            memory.setdefault(role, []).append(round(mib, 1))
+            samples["memory_mib"].setdefault(role, []).append(round(mib, 1))
         for op, fn in (
             ("add a worker (2 -> 3)", lambda: made.resize(3)),
             ("remove worker 0 (3 -> 2)", made.remove_first_worker),
-            ("delete 1+2", made.delete),
+            (f"delete {FULL}", made.delete),
         ):
-            timed(ops, op, fn)
-            steps.setdefault(op, []).append(made.clock.durations())
-        samples["kube_version"] = made.kube_version
+            timed(samples["operations"], op, fn)
+            samples["steps"].setdefault(op, []).append(made.clock.durations())
 
 
 def step_medians(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -217,15 +226,17 @@ def kind_ratio(seconds: float) -> str:
 
 def report(results: dict[str, Any]) -> list[str]:
     ops = results["medians_s"]
-    first = ops["first control plane Ready (master Node Ready)"]
-    whole = ops["create 1+2, until CoreDNS answers"]
+    first = ops[f"{ALONE}: first control plane Ready (master Node Ready)"]
+    alone = ops[f"create {ALONE}, until CoreDNS answers"]
+    whole = ops[f"create {FULL}, until CoreDNS answers"]
     lines = [
         f"# Kubernetes cluster operations by KubernetesDriver ({results['date']})",
         "",
         f"Machine: {results['machine']}, Docker {results['docker']}, Kubernetes "
         f"{results['kube_version']} (node image moorage-k8s-node). Load average "
         f"before/after: {results['load_before']} / {results['load_after']}. "
-        f"{results['reps']} repetitions, medians; 1 master + 2 workers, vxlan flannel, "
+        f"{results['reps']} repetitions, medians; 1 master alone, and 1 master + 2 workers "
+        "(a fresh cluster each), vxlan flannel, "
         "no CPU or memory limit. CoreDNS answers = a DNS query for "
         f"`{QUERY}` from the master node to the DNS Service's ClusterIP "
         f"({network.dns_service_ip()}) returns the `kubernetes` Service's address.",
@@ -239,9 +250,10 @@ def report(results: dict[str, Any]) -> list[str]:
         "",
         f"kind's one-node cluster reaches a Ready control plane in about {KIND_SECONDS[0]:g}-"
         f"{KIND_SECONDS[1]:g} s with a prebuilt node image (kind's published figure, not "
-        f"measured here). Here: first control plane Ready {first} s, "
-        f"{kind_ratio(first)} x kind's; the whole 3-node cluster with working DNS {whole} s, "
-        f"{kind_ratio(whole)} x kind's one node.",
+        f"measured here). Here, the same shape (one master, no worker): a Ready control "
+        f"plane in {first} s ({kind_ratio(first)} x kind's), CoreDNS answering at {alone} s "
+        f"({kind_ratio(alone)} x); 1 master + 2 workers with CoreDNS answering: {whole} s "
+        f"({kind_ratio(whole)} x kind's one node).",
         "",
         "| memory per node (docker stats, settled) | median MiB | samples MiB |",
         "| --- | ---: | --- |",
