@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CLIENTS := .venv-clients
 CLIENTS_STAMP := $(CLIENTS)/.installed
 
-.PHONY: run test lint unit services clients keystone k8s-image browser bench bench-keystone clean
+.PHONY: run test lint unit services clients keystone k8s-image browser bench bench-keystone bench-k8s clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ bench: $(STAMP) services
 # list/show with Keystone token validation, with and without the token cache.
 bench-keystone: $(STAMP) services keystone
 	$(BIN)/python benchmarks/api.py --mode distributed --auth keystone --seconds 10
+
+# Kubernetes create/resize/delete and memory by KubernetesDriver (benchmarks/results/kubernetes.md).
+bench-k8s: $(STAMP) k8s-image
+	nice -n 10 $(BIN)/python benchmarks/kubernetes.py
 
 clean:
 	rm -rf $(VENV) $(CLIENTS) .venv-keystone .mypy_cache .ruff_cache .pytest_cache

@@ -17,20 +17,17 @@ is asserted.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import functools
 import ipaddress
-import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,7 +35,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.api import machine  # noqa: E402
+from benchmarks.api import machine, save  # noqa: E402
+from benchmarks.measure import arguments, memory_mib, run, timed, until  # noqa: E402
 from moorage.certs.authority import KeyPair, generate_ca, issue_client_cert  # noqa: E402
 from moorage.drivers.base import CaBundle, ClusterSpec  # noqa: E402
 from moorage.drivers.nodes import credentials  # noqa: E402
@@ -49,7 +47,6 @@ from moorage.drivers.swarm_docker import node_config as layout  # noqa: E402
 from moorage.drivers.swarm_docker.driver import SwarmDockerDriver  # noqa: E402
 from tests.real.test_swarm_driver import Steps, make_spec  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 SIZES = (1, 3, 5)
 BENCH_LABEL = "moorage.benchmark"
 NODE_OPTS = [
@@ -61,28 +58,6 @@ NODE_OPTS = [
     "--cgroupns=private",
     "--restart=unless-stopped",
 ]
-# the CLI talks to node addresses: never through a proxy
-CLI_ENV = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-
-
-def run(*args: str) -> str:
-    done = subprocess.run(args, capture_output=True, text=True, env=CLI_ENV)
-    if done.returncode:
-        raise RuntimeError(f"{' '.join(args[:6])}...: {done.stderr.strip()}")
-    return done.stdout
-
-
-def until(check: Callable[[], bool], timeout: float = 120, interval: float = 0.1) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if check():
-                return
-        except RuntimeError:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(str(check))
-        time.sleep(interval)
 
 
 class HandMade:
@@ -265,25 +240,6 @@ class ByDriver:
             host.close()
 
 
-def memory_mib(names: list[str]) -> dict[str, float]:
-    """``docker stats`` memory (usage minus page cache, as the CLI shows it) per node."""
-    out = run("docker", "stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", *names)
-    units = {"B": 1 / 2**20, "KiB": 1 / 1024, "MiB": 1.0, "GiB": 1024.0}
-    found = {}
-    for line in out.splitlines():
-        name, usage = line.split(" ", 1)
-        match = re.match(r"([\d.]+)\s*([KMG]?i?B)", usage)
-        if match:
-            found[name] = float(match.group(1)) * units[match.group(2)]
-    return found
-
-
-def timed(samples: dict[str, list[float]], op: str, fn: Callable[[], None]) -> None:
-    started = time.perf_counter()
-    fn()
-    samples.setdefault(op, []).append(round(time.perf_counter() - started, 3))
-
-
 @contextlib.contextmanager
 def cluster_of(kind: type[HandMade] | type[ByDriver], ca: KeyPair, tmp: Path) -> Iterator[Any]:
     made = kind(ca, tmp)
@@ -334,8 +290,6 @@ def summarise(driver: dict[str, list[float]], floor: dict[str, list[float]]) -> 
 
 
 def write(results: dict[str, Any]) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "cluster.json").write_text(json.dumps(results, indent=2) + "\n")
     lines = [
         f"# Swarm cluster operations: driver vs. docker CLI by hand ({results['date']})",
         "",
@@ -364,16 +318,11 @@ def write(results: dict[str, Any]) -> None:
         )
     if results.get("notes"):
         lines += ["", *results["notes"]]
-    (RESULTS / "cluster.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    save("cluster", results, lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--settle", type=float, default=10, help="seconds before docker stats")
-    parser.add_argument("--note", action="append", default=[], help="a line for the report")
-    args = parser.parse_args()
+    args = arguments(__doc__ or "", 10)
     host = docker_host.local()
     image.build(client=host)  # cached: nothing happens when the node image exists
     version = host.version()["Version"]
