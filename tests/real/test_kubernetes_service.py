@@ -54,7 +54,9 @@ def kubectl_path() -> str:
 
 class Kubectl:
     def __init__(self, kubeconfig: Path) -> None:
-        self.env = {"KUBECONFIG": str(kubeconfig), "PATH": "/usr/bin:/bin"}
+        # HOME: kubectl keeps its discovery cache there (not in the working directory)
+        home = str(kubeconfig.parent)
+        self.env = {"KUBECONFIG": str(kubeconfig), "PATH": "/usr/bin:/bin", "HOME": home}
         self.binary = kubectl_path()
 
     def __call__(self, *args: str, ok: bool = True, stdin: str | None = None) -> str:
