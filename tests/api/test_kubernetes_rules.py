@@ -117,14 +117,21 @@ def test_cluster_labels_are_checked_over_the_template(alice: Api) -> None:
     assert _rows() == (1, 0)
 
 
-def test_three_masters_are_refused_for_now(alice: Api) -> None:
-    uuid = alice.post("/v1/clustertemplates", _body(master_lb_enabled=True)).json()["uuid"]
+@pytest.mark.parametrize(
+    ("lb", "count", "detail"),
+    [
+        (True, 2, "master nodegroup size of 2 is invalid, size cannot be an even number."),
+        (False, 3, "master_count must be 1 when master_lb_enabled is False"),
+    ],
+)
+def test_master_counts_kubernetes_cannot_have(
+    alice: Api, lb: bool, count: int, detail: str
+) -> None:
+    """An even control plane gains no failure tolerance over the odd one below it (etcd's
+    quorum), and more than one master needs the load balancer in front of them."""
+    uuid = alice.post("/v1/clustertemplates", _body(master_lb_enabled=lb)).json()["uuid"]
     response = alice.post(
-        "/v1/clusters", {"name": "k", "cluster_template_id": uuid, "master_count": 3}
+        "/v1/clusters", {"name": "k", "cluster_template_id": uuid, "master_count": count}
     )
-    assert_error(
-        response,
-        400,
-        "master nodegroup size of 3 is invalid, this driver supports 1 master for now.",
-    )
+    assert_error(response, 400, detail)
     assert _rows() == (1, 0)

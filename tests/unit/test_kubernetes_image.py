@@ -3,6 +3,7 @@ versions.env, where each stage's result lives and which stages a build runs."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 from pathlib import Path
@@ -47,6 +48,7 @@ def test_versions_env_names_every_image_the_cluster_needs() -> None:
         "FLANNEL_IMAGE": "moorage.local/flannel:v0.28.10",
         "PAUSE_IMAGE": "moorage.local/pause:3.10.1",
         "IMAGE_REPOSITORY": "moorage.local",
+        "BALANCER_IMAGE": versions.balancer_image(),
     }
     # what kubeadm derives from imageRepository + tags, plus the two named images
     repo, kube = env["IMAGE_REPOSITORY"], env["KUBE_VERSION"]
@@ -59,6 +61,14 @@ def test_versions_env_names_every_image_the_cluster_needs() -> None:
         *(f"{repo}/{c}:{kube}" for c in ("kube-scheduler", "kube-proxy")),
     }
     assert derived == set(stages.component_images(DEFAULT))
+
+
+def test_balancer_image_is_named_after_its_source() -> None:
+    """A changed balancer must be a new image, or a warm cache would keep the old one."""
+    name, tag = versions.balancer_image().rsplit(":", 1)
+    assert name == "moorage.local/apiserver-lb"
+    source = stages.package_dir() / "balancer" / "main.go"
+    assert tag == hashlib.sha256(source.read_bytes()).hexdigest()[:12]
 
 
 def test_versions_env_is_valid_shell() -> None:
@@ -85,7 +95,7 @@ def _finish_all(cache: Path, r: versions.Release) -> set[str]:
     stages.rootfs_tar(cache).write_bytes(b"tar")
     for tar in ("control-plane", "worker"):
         (cache / "k8s" / r.kube / f"{tar}.tar").write_bytes(b"tar")
-    return {*stages.component_images(r), r.node_image}
+    return {*stages.component_images(r), r.node_image, versions.balancer_image()}
 
 
 def running(plan: list[tuple[stages.Stage, bool]]) -> list[str]:
@@ -105,19 +115,19 @@ def test_a_finished_build_runs_nothing(tmp_path: Path) -> None:
 def test_force_redoes_the_image_stages_only(tmp_path: Path) -> None:
     images = _finish_all(tmp_path, DEFAULT)
     plan = stages.plan(DEFAULT, tmp_path, images.__contains__, force=True)
-    assert running(plan) == ["pause", "components", "node"]
+    assert running(plan) == ["pause", "components", "node", "balancer"]
 
 
-def test_a_missing_node_image_is_the_only_stage_run(tmp_path: Path) -> None:
+def test_a_missing_node_image_is_the_only_stage_run_but_the_last(tmp_path: Path) -> None:
     images = _finish_all(tmp_path, DEFAULT) - {DEFAULT.node_image}
-    assert running(stages.plan(DEFAULT, tmp_path, images.__contains__)) == ["node"]
+    assert running(stages.plan(DEFAULT, tmp_path, images.__contains__)) == ["node", "balancer"]
 
 
 def test_a_go_stage_that_runs_makes_the_images_run_again(tmp_path: Path) -> None:
     images = _finish_all(tmp_path, DEFAULT)
     (tmp_path / "etcd" / DEFAULT.etcd / "bin" / "BUILD-INFO").unlink()
     plan = stages.plan(DEFAULT, tmp_path, images.__contains__)
-    assert running(plan) == ["etcd", "pause", "components", "node"]
+    assert running(plan) == ["etcd", "pause", "components", "node", "balancer"]
 
 
 def test_build_info_of_another_version_or_a_missing_tar_is_not_done(tmp_path: Path) -> None:
@@ -133,7 +143,14 @@ def test_build_info_of_another_version_or_a_missing_tar_is_not_done(tmp_path: Pa
         "pause",
         "components",
         "node",
+        "balancer",
     ]
+
+
+def test_a_changed_balancer_is_built_alone(tmp_path: Path) -> None:
+    """Its image is the last stage: building it makes no node image again."""
+    images = _finish_all(tmp_path, DEFAULT) - {versions.balancer_image()}
+    assert running(stages.plan(DEFAULT, tmp_path, images.__contains__)) == ["balancer"]
 
 
 def test_the_scripts_name_the_rootfs_tar_as_python_does(tmp_path: Path) -> None:
@@ -173,6 +190,7 @@ def test_every_stage_script_and_node_file_is_package_data() -> None:
     for name in ("entrypoint", "start", "kubelet-loop", "containerd-config.toml", "packages"):
         assert (root / "node" / name).is_file()
     assert (root / "pause" / "pause.c").is_file()
+    assert (root / "balancer" / "main.go").is_file()
     assert '"@PAUSE_IMAGE@"' in (root / "node" / "containerd-config.toml").read_text()
 
 

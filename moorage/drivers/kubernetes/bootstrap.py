@@ -9,7 +9,10 @@ repeated operation converges.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Sequence
+
+import yaml
 
 from moorage.drivers.base import ClusterSpec
 from moorage.drivers.kubernetes import kubeadm, network
@@ -22,6 +25,7 @@ from moorage.exceptions import DriverError
 
 IMAGES = "/opt/moorage/images"
 CONFIG_DIR = "/etc/kubernetes/moorage"
+INIT_CONFIG = f"{CONFIG_DIR}/init.yaml"
 CNI_FILE = "/etc/cni/net.d/10-moorage-flannel.conflist"
 RUNTIME_TIMEOUT = 60.0
 READY_TIMEOUT = 180.0
@@ -40,8 +44,8 @@ def member(target: Node) -> Member:
 
 
 def readyz() -> list[str]:
-    """The command that succeeds in a master once its API server is ready."""
-    return ["kubectl", f"--kubeconfig={kubeadm.ADMIN_CONF}", "get", "--raw", "/readyz"]
+    """The command that succeeds in a master once its own API server is ready."""
+    return [*kubeadm.local_kubectl(), "get", "--raw", "/readyz"]
 
 
 def first_master(session: Session) -> Node:
@@ -78,18 +82,38 @@ def import_images(session: Session, nodes: Sequence[Node]) -> None:
 
 
 def endpoint(session: Session) -> str:
-    """Where nodes reach the API server: the first master (for now, one master)."""
-    return f"{first_master(session).ip}:6443"
+    """Where nodes reach the API servers (kubeadm's ``controlPlaneEndpoint``): the load
+    balancer when the cluster has one, else its one master."""
+    front = session.balancer() or first_master(session)
+    return f"{front.ip}:{kubeadm.API_PORT}"
 
 
 def api_sans(session: Session) -> list[str]:
-    """Names the API server's certificate carries: every master's address, and the
-    host-side address users reach the published port on."""
-    return ["127.0.0.1", "localhost", *(n.ip for n in session.masters())]
+    """Names the API servers' certificates carry: every master's address, the load
+    balancer's, and the host-side address users reach the published port on."""
+    front = session.balancer()
+    extra = [front.ip] if front is not None else []
+    return ["127.0.0.1", "localhost", *extra, *(n.ip for n in session.masters())]
 
 
 def has_workers(spec: ClusterSpec) -> bool:
     return any(not layout.is_manager(g) and g.node_count > 0 for g in spec.nodegroups)
+
+
+def master_config(session: Session, target: Node, certificate_key: str) -> str:
+    """The kubeadm configuration of a master: ``init`` runs it on the first one, and
+    every master keeps it for ``kubeadm certs renew`` (a CA rotation)."""
+    spec = session.spec
+    return kubeadm.init_config(
+        spec.name,
+        member(target),
+        endpoint(session),
+        api_sans(session),
+        session.versions(),
+        network.pod_network(layout.labels(spec)),
+        taint_masters=has_workers(spec),
+        certificate_key=certificate_key,
+    )
 
 
 def init_control_plane(session: Session) -> None:
@@ -100,16 +124,8 @@ def init_control_plane(session: Session) -> None:
     spec = session.spec
     if spec.ca is None:
         raise DriverError(f"cluster {spec.uuid}: no CA given for the Kubernetes control plane")
-    pods = network.pod_network(layout.labels(spec))
-    config = kubeadm.init_config(
-        spec.name,
-        member(first),
-        endpoint(session),
-        api_sans(session),
-        session.versions(),
-        pods,
-        taint_masters=has_workers(spec),
-    )
+    # the key the control plane's certificates travel under to the other masters
+    config = master_config(session, first, secrets.token_hex(32))
     # what a half-done init left (static pods, certificates) goes first
     reset(session, first, "reset the first master")
     session.provider.put_files(
@@ -117,14 +133,35 @@ def init_control_plane(session: Session) -> None:
         {
             f"{kubeadm.PKI}/ca.crt": (spec.ca.cert_pem.encode(), 0o644),
             f"{kubeadm.PKI}/ca.key": (spec.ca.key_pem.encode(), 0o600),
-            f"{CONFIG_DIR}/init.yaml": (config.encode(), 0o600),
+            INIT_CONFIG: (config.encode(), 0o600),
         },
     )
     session.run(
         first,
-        ["kubeadm", "init", f"--config={CONFIG_DIR}/init.yaml", "--skip-phases=preflight"],
+        ["kubeadm", "init", f"--config={INIT_CONFIG}", "--skip-phases=preflight"],
         "initialise the control plane",
     )
+
+
+def _upload_certs(session: Session) -> str:
+    """The control plane's certificates into the cluster for ``join --control-plane``,
+    encrypted with the key in the first master's configuration (kubeadm deletes them
+    after two hours, so they go up again before every master join); returns the key."""
+    first = first_master(session)
+    text = session.run(first, ["cat", INIT_CONFIG], "read the first master's configuration")
+    keys = [d.get("certificateKey") for d in yaml.safe_load_all(text) if d]
+    key = next((k for k in keys if k), None)
+    if key is None:
+        raise DriverError(
+            f"add a master: {INIT_CONFIG} on {first.name} has no certificateKey (the cluster "
+            "was made with one master and no load balancer)"
+        )
+    session.run(
+        first,
+        ["kubeadm", "init", "phase", "upload-certs", "--upload-certs", f"--config={INIT_CONFIG}"],
+        "upload the control plane's certificates",
+    )
+    return str(key)
 
 
 def _join_command(session: Session, master: Node) -> tuple[str, str]:
@@ -158,19 +195,25 @@ def join_nodes(session: Session, candidates: Sequence[Node]) -> None:
     where = endpoint(session)
     taint = has_workers(session.spec)
 
-    def join(target: Node) -> None:
-        config = kubeadm.join_config(member(target), where, token, ca_hash, taint=taint)
+    def join(target: Node, key: str | None = None) -> None:
+        config = kubeadm.join_config(member(target), where, token, ca_hash, key, taint=taint)
+        files = {f"{CONFIG_DIR}/join.yaml": (config.encode(), 0o600)}
+        if key is not None:
+            files[INIT_CONFIG] = (master_config(session, target, key).encode(), 0o600)
         reset(session, target, "reset the node before it joins")
-        session.provider.put_files(
-            target.name, {f"{CONFIG_DIR}/join.yaml": (config.encode(), 0o600)}
-        )
+        session.provider.put_files(target.name, files)
         session.run(
             target,
             ["kubeadm", "join", f"--config={CONFIG_DIR}/join.yaml", "--skip-phases=preflight"],
-            "join the cluster",
+            "join the control plane" if key else "join the cluster",
         )
 
-    parallel(join, todo)
+    masters = [n for n in todo if n.role == layout.MASTER_ROLE]
+    if masters:
+        key = _upload_certs(session)
+        for target in masters:  # one at a time: each one adds a member to etcd
+            join(target, key)
+    parallel(join, [n for n in todo if n.role != layout.MASTER_ROLE])
 
 
 def _forget_orphans(session: Session, master: Node) -> None:

@@ -40,7 +40,7 @@ from moorage.drivers.kubernetes import (
     upgrade,
 )
 from moorage.drivers.kubernetes.session import Session
-from moorage.drivers.nodes import addresses, healing, layout, provision, result
+from moorage.drivers.nodes import addresses, balancer, healing, layout, provision, result
 from moorage.drivers.nodes.parallel import parallel
 from moorage.drivers.providers.base import Node
 from moorage.drivers.steps import Step
@@ -68,6 +68,23 @@ def _result(session: Session) -> ClusterResult:
     return outcome
 
 
+def _balancer_steps(session: Session) -> list[Step]:
+    if not balancer.wanted(session.spec):
+        return []
+
+    def ensure() -> None:
+        image = session.versions().balancer_image
+        if not image:
+            raise DriverError(
+                f"the node image of {session.versions().kube} has no load balancer: rebuild it "
+                f"with `moorage image build --coe kubernetes --kube-tag "
+                f"{session.versions().kube} --force`"
+            )
+        balancer.ensure(session, image)
+
+    return [Step("creating the API load balancer", ensure)]
+
+
 class KubernetesDriver(Driver):
     """Kubernetes with kubeadm on a provider's nodes."""
 
@@ -76,13 +93,6 @@ class KubernetesDriver(Driver):
 
     def session(self, spec: ClusterSpec) -> Session:
         return Session(spec, self.provider)
-
-    def validate_master_size(self, count: int) -> None:
-        if count != 1:
-            raise Invalid(
-                f"master nodegroup size of {count} is invalid, "
-                "this driver supports 1 master for now."
-            )
 
     def validate_labels(self, labels: Mapping[str, str]) -> None:
         network.pod_network(labels)
@@ -113,6 +123,7 @@ class KubernetesDriver(Driver):
                         Step(f"creating the nodes of {g.name}", partial(provision.fill, session, g))
                         for g in groups
                     ),
+                    *_balancer_steps(session),
                     *membership.prepare_steps(session, progress),
                     Step(
                         "initialising the control plane",

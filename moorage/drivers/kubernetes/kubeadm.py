@@ -24,9 +24,16 @@ from moorage.drivers.kubernetes.network import PodNetwork
 KUBEADM_API = "kubeadm.k8s.io/v1beta4"
 CRI_SOCKET = "unix:///run/containerd/containerd.sock"
 ADMIN_CONF = "/etc/kubernetes/admin.conf"
+API_PORT = 6443  # every API server's, on its master's address
 PKI = "/etc/kubernetes/pki"
 NODEGROUP_LABEL = "magnum.openstack.org/nodegroup"
 ROLE_LABEL = "magnum.openstack.org/role"
+
+
+def local_kubectl() -> list[str]:
+    """kubectl as a master's admin, asking that master's own API server (not the
+    cluster's endpoint, which may be a load balancer that hides which one answers)."""
+    return ["kubectl", f"--kubeconfig={ADMIN_CONF}", f"--server=https://127.0.0.1:{API_PORT}"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,7 @@ class Versions:
     flannel_image: str
     pause_image: str
     repository: str
+    balancer_image: str  # empty in images built before the load balancer existed
 
     @classmethod
     def parse(cls, text: str) -> Versions:
@@ -53,6 +61,7 @@ class Versions:
             flannel_image=values["FLANNEL_IMAGE"],
             pause_image=values["PAUSE_IMAGE"],
             repository=values["IMAGE_REPOSITORY"],
+            balancer_image=values.get("BALANCER_IMAGE", ""),
         )
 
     def minor(self) -> int:
@@ -124,8 +133,11 @@ def init_config(
     versions: Versions,
     pods: PodNetwork,
     taint_masters: bool,
+    certificate_key: str | None = None,
 ) -> str:
-    """``kubeadm init``'s documents for the first master."""
+    """``kubeadm init``'s documents for a master (the first one runs it). With
+    ``certificate_key`` the control plane's certificates can be uploaded, encrypted
+    with it, for the other masters' ``join --control-plane``."""
     cluster_config = {
         "apiVersion": KUBEADM_API,
         "kind": "ClusterConfiguration",
@@ -144,9 +156,11 @@ def init_config(
     init = {
         "apiVersion": KUBEADM_API,
         "kind": "InitConfiguration",
-        "localAPIEndpoint": {"advertiseAddress": first.ip, "bindPort": 6443},
+        "localAPIEndpoint": {"advertiseAddress": first.ip, "bindPort": API_PORT},
         "nodeRegistration": _registration(first, taint_masters),
     }
+    if certificate_key is not None:
+        init["certificateKey"] = certificate_key
     return _documents([cluster_config, init, _kubelet(), _proxy()])
 
 
@@ -173,7 +187,7 @@ def join_config(
     }
     if certificate_key is not None:
         join["controlPlane"] = {
-            "localAPIEndpoint": {"advertiseAddress": member.ip, "bindPort": 6443},
+            "localAPIEndpoint": {"advertiseAddress": member.ip, "bindPort": API_PORT},
             "certificateKey": certificate_key,
         }
     return _documents([join])

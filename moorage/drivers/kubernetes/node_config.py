@@ -12,11 +12,11 @@ from collections.abc import Mapping
 
 from moorage import exceptions
 from moorage.drivers.base import ClusterSpec
-from moorage.drivers.kubernetes import network
+from moorage.drivers.kubernetes import kubeadm, network
 from moorage.drivers.nodes import layout
 from moorage.drivers.nodes.session import Recipe
 
-API_PORT = 6443
+API_PORT = kubeadm.API_PORT
 DEFAULT_IMAGE = "moorage-k8s-node"
 # The label choosing the Kubernetes version (Magnum's); the node image is tagged with it.
 KUBE_TAG_LABEL = "kube_tag"

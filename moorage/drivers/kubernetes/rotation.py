@@ -81,7 +81,7 @@ def _renew(session: Session, masters: list[Node]) -> None:
         for what in RENEWED:
             session.run(
                 master,
-                ["kubeadm", "certs", "renew", what, f"--config={bootstrap.CONFIG_DIR}/init.yaml"],
+                ["kubeadm", "certs", "renew", what, f"--config={bootstrap.INIT_CONFIG}"],
                 f"renew {what}",
             )
 
@@ -114,7 +114,7 @@ def _kubelets(session: Session, nodes: list[Node]) -> None:
                 "kubeadm",
                 "kubeconfig",
                 "user",
-                f"--config={bootstrap.CONFIG_DIR}/init.yaml",
+                f"--config={bootstrap.INIT_CONFIG}",
                 f"--client-name=system:node:{target.name}",
                 "--org=system:nodes",
             ],

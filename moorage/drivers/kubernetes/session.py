@@ -89,7 +89,7 @@ class Session(session.Session):
 
     @staticmethod
     def _kubectl_argv(args: Sequence[str]) -> list[str]:
-        return ["kubectl", f"--kubeconfig={kubeadm.ADMIN_CONF}", "--request-timeout=20s", *args]
+        return [*kubeadm.local_kubectl(), "--request-timeout=20s", *args]
 
     def kubectl(self, args: Sequence[str], what: str, on: Node | None = None) -> str:
         return self.run(on or self.api_master(), self._kubectl_argv(args), what)

@@ -5,14 +5,18 @@ version's images while the old ones still run (a DaemonSet such as kube-proxy ro
 to the new version on every node at once), then each master is replaced by a
 container of the new node image, keeping its name, address, published port and
 disks (etcd, certificates, kubelet state), and ``kubeadm upgrade apply`` moves the
-control plane on. Then the group's workers, ``max_batch_size`` at a time: cordoned
-and drained, replaced the same way, ``kubeadm upgrade node``, Ready, uncordoned.
+control plane on (``kubeadm upgrade node`` on each further master, one at a time, so
+that a load balancer always has masters to send to). Then the group's workers,
+``max_batch_size`` at a time: cordoned and drained, replaced the same way,
+``kubeadm upgrade node``, Ready, uncordoned.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
+
+import yaml
 
 from moorage.drivers import dockerapi, steps
 from moorage.drivers.base import NodeGroupSpec, Progress, TemplateSpec
@@ -131,12 +135,24 @@ def _master(session: Session, group: NodeGroupSpec, old: Node, image: str, tag: 
     bootstrap.wait_ready(session, [new.name], TIMEOUT)  # kubeadm checks the masters are
     # kubeadm's own check that pods still run (a Job it gives 15 s) is skipped: on a busy
     # host it times out, and the step after this one waits for every node to be Ready
-    session.run(
-        new,
-        ["kubeadm", "upgrade", "apply", tag, "--yes", f"{_PREFLIGHT},CreateJob"],
-        "upgrade the control plane",
-    )
+    if _cluster_version(session, new) == tag:
+        # another master moved the cluster on already: this one follows it
+        argv = ["kubeadm", "upgrade", "node", _PREFLIGHT]
+    else:
+        argv = ["kubeadm", "upgrade", "apply", tag, "--yes", f"{_PREFLIGHT},CreateJob"]
+    session.run(new, argv, "upgrade the control plane")
     bootstrap.wait_ready(session, [new.name], TIMEOUT)
+
+
+def _cluster_version(session: Session, master: Node) -> str | None:
+    """The version kubeadm's cluster-wide configuration is at (``upgrade apply`` moves
+    it; each further master then only needs ``upgrade node``)."""
+    found = session.kubectl_json(
+        ["-n", "kube-system", "get", "configmap", "kubeadm-config"], "read kubeadm-config", master
+    )
+    config = yaml.safe_load(found.get("data", {}).get("ClusterConfiguration", "")) or {}
+    version = config.get("kubernetesVersion")
+    return str(version) if version else None
 
 
 def _workers(session: Session, group: NodeGroupSpec, batch: Sequence[Node], image: str) -> None:

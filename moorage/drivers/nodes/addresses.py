@@ -18,6 +18,18 @@ FIRST_NODE_OFFSET = 10
 NODES_PER_NETWORK = 256 - FIRST_NODE_OFFSET - 1
 
 
+def infrastructure_address(net: Network, used: set[str]) -> str:
+    """The first free address of ``net``'s .2-.9, for what serves the cluster's nodes
+    rather than being one (the API servers' load balancer)."""
+    subnet = ipaddress.ip_network(net.subnet)
+    base = int(subnet.network_address)
+    for offset in range(2, FIRST_NODE_OFFSET):
+        candidate = str(ipaddress.ip_address(base + offset))
+        if candidate not in used and candidate != net.gateway:
+            return candidate
+    raise DriverError(f"network {net.name} ({net.subnet}): .2 to .9 are all taken")
+
+
 def free_addresses(net: Network, used: set[str], count: int) -> list[str]:
     """``count`` addresses of ``net`` from .10 up that are not in ``used``."""
     subnet = ipaddress.ip_network(net.subnet)

@@ -18,6 +18,8 @@ from moorage.drivers.providers.base import Node
 from moorage.exceptions import DriverError
 
 MASTER_ROLE = "master"
+# The provider node in front of the masters (``balancer.py``): in no node group.
+BALANCER_ROLE = "balancer"
 # Labels read by the node layer. Any other label is left to the COE driver.
 IMAGE_TAG_LABEL = "node_image_tag"  # run nodes from <image>:<tag>
 

@@ -9,17 +9,18 @@ from moorage.objects.nodes import NodeRecord
 
 
 def collect(session: Session) -> ClusterResult:
-    """``api_address`` is the first master's published API (the provider says where
-    users reach it); node addresses are per node group, in name order. The COE driver
+    """``api_address`` is the load balancer's published API when the cluster has one,
+    else the first master's (the provider says where users reach it); node addresses are per node group, in name order. The COE driver
     adds the versions it reads from a master. The nodes, per node group in name order,
     carry the provider's id of each (what ``nodes_to_remove`` may name); a COE adds its
     own ids with ``with_ids``."""
     nodes = session.nodes()
     masters = [n for n in nodes if n.role == layout.MASTER_ROLE and n.host_port]
+    front = session.balancer() or (masters[0] if masters else None)
     api_address = None
-    if masters:
+    if front is not None:
         api_address = f"{session.recipe.api_scheme}://" + session.provider.address(
-            masters[0], session.recipe.api_port, public=True
+            front, session.recipe.api_port, public=True
         )
     addresses: dict[str, list[str]] = {group.name: [] for group in session.spec.nodegroups}
     records: dict[str, list[NodeRecord]] = {group: [] for group in addresses}

@@ -16,6 +16,7 @@ from typing import Self
 
 from moorage.drivers import providers
 from moorage.drivers.base import ClusterSpec
+from moorage.drivers.nodes import layout
 from moorage.drivers.nodes.credentials import ClientCredentials
 from moorage.drivers.providers.base import Node, Provider
 from moorage.exceptions import DriverError
@@ -105,7 +106,14 @@ class Session:
         return self._creds
 
     def nodes(self, nodegroup: str | None = None) -> list[Node]:
-        return self.provider.find_nodes(self.spec.uuid, nodegroup)
+        """The cluster's nodes, the load balancer left out (it belongs to no group)."""
+        found = self.provider.find_nodes(self.spec.uuid, nodegroup)
+        return [n for n in found if n.role != layout.BALANCER_ROLE]
+
+    def balancer(self) -> Node | None:
+        """The load balancer in front of the masters, when the cluster has one."""
+        found = self.provider.find_nodes(self.spec.uuid)
+        return next((n for n in found if n.role == layout.BALANCER_ROLE), None)
 
     def api_address(self, target: Node) -> str:
         """Where the conductor reaches the node's COE API."""

@@ -71,6 +71,9 @@ class NodeSpec:
     # Resolvers the node itself uses; empty: the provider's own. Nodes are given
     # 127.0.0.1 where nothing outside the cluster may be asked.
     dns: Sequence[str] = ()
+    # A node runs a container runtime of its own (and so needs the rights nested
+    # runtimes need); False: a plain process, given no capability at all.
+    nested: bool = True
 
 
 @dataclass(frozen=True)

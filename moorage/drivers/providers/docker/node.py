@@ -79,6 +79,18 @@ def _ensure_volume(client: docker.DockerClient, volume: str, labels: dict[str, s
         raise DriverError(f"inspect volume {volume}: {dockerapi.message(exc)}") from exc
 
 
+def _confinement(client: docker.DockerClient, spec: NodeSpec) -> dict[str, Any]:
+    """A nested runtime's rights (``confinement.py``), or none at all for a plain process."""
+    if not spec.nested:
+        return {"cap_drop": ["ALL"], "security_opt": ["no-new-privileges"]}
+    return {
+        "cap_add": ["ALL"],
+        "cap_drop": confinement.DROPPED_CAPABILITIES,
+        "security_opt": confinement.security_options(client),
+        "cgroupns": "private",
+    }
+
+
 def create(client: docker.DockerClient, spec: NodeSpec, start: bool = True) -> str:
     """Create (and start) the node container; its volumes are created or reused."""
     labels = {CLUSTER: spec.cluster, NODEGROUP: spec.nodegroup, ROLE: spec.role}
@@ -98,17 +110,15 @@ def create(client: docker.DockerClient, spec: NodeSpec, start: bool = True) -> s
         dns=list(spec.dns) or None,
         port_bindings=ports,
         network_mode=spec.network,
-        cap_add=["ALL"],
-        cap_drop=confinement.DROPPED_CAPABILITIES,
-        security_opt=confinement.security_options(client),
-        cgroupns="private",
         restart_policy={"Name": "unless-stopped"},
         nano_cpus=int(spec.cpus * 1e9) if spec.cpus else None,
         mem_limit=f"{spec.memory_mb}m" if spec.memory_mb else None,
         memswap_limit=f"{spec.memory_mb}m" if spec.memory_mb else None,
+        **_confinement(client, spec),
     )
-    host_config["MaskedPaths"] = []
-    host_config["ReadonlyPaths"] = []
+    if spec.nested:
+        host_config["MaskedPaths"] = []
+        host_config["ReadonlyPaths"] = []
     networking = NetworkingConfig()  # the SDK's stubs type the endpoint map wrongly
     networking["EndpointsConfig"] = {spec.network: api.create_endpoint_config(ipv4_address=spec.ip)}
     created = dockerapi.call(

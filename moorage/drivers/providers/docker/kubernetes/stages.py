@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from moorage.drivers.providers.docker.kubernetes.versions import IMAGE_REPOSITORY, Release
+from moorage.drivers.providers.docker.kubernetes.versions import (
+    IMAGE_REPOSITORY,
+    Release,
+    balancer_image,
+)
 
 GO, ROOTFS, IMAGE = "go", "rootfs", "image"
 
@@ -39,6 +43,8 @@ def stages(r: Release) -> list[Stage]:
         Stage("pause", "pause-image.sh", IMAGE, f"pause image {r.pause_image}"),
         Stage("components", "component-images.sh", IMAGE, "component images and their tars"),
         Stage("node", "node-image.sh", IMAGE, f"node image {r.node_image}"),
+        # last: no other image packs it, so building it makes nothing else run again
+        Stage("balancer", "balancer-image.sh", IMAGE, "the API servers' load balancer image"),
     ]
 
 
@@ -96,6 +102,8 @@ def done(stage: Stage, r: Release, cache: Path, image_exists: Callable[[str], bo
     if stage.name == "components":
         tars = [cache / "k8s" / r.kube / f"{t}.tar" for t in ("control-plane", "worker")]
         return all(t.is_file() for t in tars) and all(map(image_exists, component_images(r)))
+    if stage.name == "balancer":
+        return image_exists(balancer_image())
     return image_exists(r.node_image)
 
 

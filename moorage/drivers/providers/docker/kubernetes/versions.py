@@ -11,12 +11,22 @@ cluster needs can be derived from it.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from importlib import resources
 
 from moorage.exceptions import DriverError
 
 IMAGE_REPOSITORY = "moorage.local"
 NODE_IMAGE_NAME = "moorage-k8s-node"
+BALANCER_IMAGE_NAME = f"{IMAGE_REPOSITORY}/apiserver-lb"
+
+
+def balancer_image() -> str:
+    """The API servers' load balancer image, tagged with its source's hash: a changed
+    balancer is a new image, built by the next ``moorage image build``."""
+    source = resources.files(__package__).joinpath("balancer", "main.go").read_bytes()
+    return f"{BALANCER_IMAGE_NAME}:{hashlib.sha256(source).hexdigest()[:12]}"
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,7 @@ def script_environment(r: Release) -> dict[str, str]:
         "PAUSE_IMAGE": r.pause_image,
         "IMAGE_REPOSITORY": IMAGE_REPOSITORY,
         "NODE_IMAGE": r.node_image,
+        "BALANCER_IMAGE": balancer_image(),
     }
 
 
@@ -95,6 +106,7 @@ def versions_env(r: Release) -> str:
         "FLANNEL_IMAGE",
         "PAUSE_IMAGE",
         "IMAGE_REPOSITORY",
+        "BALANCER_IMAGE",
     )
     env = script_environment(r) | {"KUBE_VERSION": r.kube}
     return "".join(f"{key}={env[key]}\n" for key in keys)
