@@ -12,6 +12,7 @@ from moorage.drivers.base import ClusterSpec, TemplateSpec
 from moorage.drivers.kubernetes import addons, kubeadm, network, node_config
 from moorage.drivers.kubernetes.kubeadm import Member, Versions
 from moorage.drivers.nodes import layout
+from moorage.exceptions import DriverError
 
 VERSIONS_ENV = """# written by the node image build
 KUBE_VERSION=v1.34.12
@@ -57,8 +58,10 @@ def test_init_config_carries_the_cluster_settings() -> None:
     cluster, init, kubelet, proxy = docs
     assert cluster["networking"] == {"podSubnet": "10.200.0.0/16", "serviceSubnet": "10.254.0.0/16"}
     assert cluster["controllerManager"]["extraArgs"] == [
-        {"name": "node-cidr-mask-size", "value": "25"}
+        {"name": "node-cidr-mask-size", "value": "25"},
+        {"name": "allocate-node-cidrs", "value": "false"},  # the driver does
     ]
+    assert "certificateKey" not in init
     assert cluster["imageRepository"] == "moorage.local"
     assert cluster["etcd"]["local"]["imageTag"] == "3.6.17-0"
     assert cluster["apiServer"]["certSANs"] == ["127.0.0.1"]
@@ -80,6 +83,38 @@ def test_masters_are_untainted_without_workers_and_135_keeps_cgroup_v1() -> None
     _, init, kubelet, _ = yaml.safe_load_all(text)
     assert init["nodeRegistration"]["taints"] == []
     assert kubelet["failCgroupV1"] is False
+
+
+def test_a_master_config_with_a_certificate_key_lets_init_upload_the_certificates() -> None:
+    pods = network.pod_network({})
+    text = kubeadm.init_config(
+        "k", FIRST, "172.30.0.2:6443", [], _versions(), pods, True, certificate_key="ab" * 32
+    )
+    cluster, init, _, _ = yaml.safe_load_all(text)
+    assert init["certificateKey"] == "ab" * 32
+    assert cluster["controlPlaneEndpoint"] == "172.30.0.2:6443"  # the load balancer
+
+
+def test_versions_env_of_an_image_without_a_balancer_still_reads() -> None:
+    assert _versions().balancer_image == ""
+    with_lb = Versions.parse(VERSIONS_ENV + "BALANCER_IMAGE=moorage.local/apiserver-lb:abc\n")
+    assert with_lb.balancer_image == "moorage.local/apiserver-lb:abc"
+
+
+def test_free_node_subnets_are_the_lowest_ones_no_node_holds() -> None:
+    pods = network.pod_network({"flannel_network_subnetlen": "25"})
+    used = {"10.100.0.0/25", "10.100.1.0/25"}
+    assert network.free_subnets(pods, used, 3) == [
+        "10.100.0.128/25",
+        "10.100.1.128/25",
+        "10.100.2.0/25",
+    ]
+    assert network.free_subnets(pods, used, 0) == []
+    small = network.pod_network(
+        {"flannel_network_cidr": "10.100.0.0/23", "flannel_network_subnetlen": "24"}
+    )
+    with pytest.raises(DriverError, match=r"10\.100\.0\.0/23 has no 1 free /24 node subnets left"):
+        network.free_subnets(small, {"10.100.0.0/24", "10.100.1.0/24"}, 1)
 
 
 def test_join_config_of_a_worker_and_of_a_master() -> None:

@@ -8,9 +8,11 @@ repeated operation converges.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 import yaml
 
@@ -227,16 +229,50 @@ def _forget_orphans(session: Session, master: Node) -> None:
             )
 
 
+def _pod_cidr(node: dict[str, Any]) -> str | None:
+    cidr = node.get("spec", {}).get("podCIDR")
+    return str(cidr) if cidr else None
+
+
+def _allocates_subnets(session: Session, master: Node) -> bool:
+    """Whether the driver gives nodes their pod subnets (clusters made before it did
+    leave that to the controller-manager, and two allocators would collide)."""
+    manifest = "/etc/kubernetes/manifests/kube-controller-manager.yaml"
+    return session.succeeds(master, ["grep", "-q", "--", "--allocate-node-cidrs=false", manifest])
+
+
+def _allocate(
+    session: Session,
+    master: Node,
+    pods: network.PodNetwork,
+    found: dict[str, Any],
+    names: Sequence[str],
+) -> None:
+    """Give each registered node of ``names`` without a pod subnet the lowest free one.
+    One operation at a time runs on a cluster, so nothing else allocates meanwhile; a
+    patch that loses to another fails and the next poll reads what won."""
+    waiting = [n for n in names if n in found and _pod_cidr(found[n]) is None]
+    used = {c for c in map(_pod_cidr, found.values()) if c}
+    for name, subnet in zip(waiting, network.free_subnets(pods, used, len(waiting)), strict=True):
+        patch = json.dumps({"spec": {"podCIDR": subnet, "podCIDRs": [subnet]}})
+        session.kubectl(["patch", "node", name, "-p", patch], f"give {name} a pod subnet", master)
+        found[name].setdefault("spec", {})["podCIDR"] = subnet
+
+
 def write_pod_networks(session: Session, nodes: Sequence[Node], timeout: float) -> None:
-    """Each node's CNI config for the pod subnet the controller-manager gave it."""
+    """Each node's CNI config for its pod subnet (given by the driver, or by the
+    controller-manager in clusters made before the driver did it)."""
     pods = network.pod_network(layout.labels(session.spec))
     master = session.api_master()
+    allocates = _allocates_subnets(session, master)
     subnets: dict[str, str] = {}
 
     def allocated() -> str | None:
         found = session.kube_nodes(master)
+        if allocates:
+            _allocate(session, master, pods, found, [n.name for n in nodes])
         for target in nodes:
-            cidr = found.get(target.name, {}).get("spec", {}).get("podCIDR")
+            cidr = _pod_cidr(found.get(target.name, {}))
             if cidr:
                 subnets[target.name] = cidr
         missing = [n.name for n in nodes if n.name not in subnets]

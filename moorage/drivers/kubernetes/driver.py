@@ -2,7 +2,11 @@
 
 The API server is served with TLS from the cluster CA and published where the
 provider says users reach it (``https://127.0.0.1:<port>`` with ``docker``): the
-cluster's ``api_address``. The provider is the source of truth for which nodes
+cluster's ``api_address``. With ``master_lb_enabled`` (which more than one master
+requires) the published port is the load balancer's (``nodes.balancer``) and is
+also what nodes reach the control plane on, so losing a master loses no endpoint;
+the masters join ``--control-plane`` one at a time, each adding a member to the
+stacked etcd. The provider is the source of truth for which nodes
 exist, the API server for which are members, so every operation starts from
 what is really there and can be run again after a failure.
 

@@ -150,7 +150,12 @@ def init_config(
         "dns": {"imageTag": versions.coredns},
         "apiServer": {"certSANs": sorted(set(sans))},
         "controllerManager": {
-            "extraArgs": [{"name": "node-cidr-mask-size", "value": str(pods.subnetlen)}]
+            "extraArgs": [
+                {"name": "node-cidr-mask-size", "value": str(pods.subnetlen)},
+                # the driver gives each node its pod subnet as soon as the node registers
+                # (``bootstrap.write_pod_networks``) rather than wait for this allocator
+                {"name": "allocate-node-cidrs", "value": "false"},
+            ]
         },
     }
     init = {

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from moorage import exceptions
+from moorage.exceptions import DriverError
 
 NETWORK_DRIVERS = ("flannel",)
 BACKENDS = ("vxlan", "host-gw")
@@ -90,3 +91,20 @@ def pod_network(labels: Mapping[str, str]) -> PodNetwork:
         )
     cidr = _cidr(labels)
     return PodNetwork(str(cidr), _subnetlen(labels, cidr), backend)
+
+
+def free_subnets(pods: PodNetwork, used: set[str], count: int) -> list[str]:
+    """The lowest ``count`` node subnets of the pod network that no node holds: what
+    the controller-manager's range allocator would hand out, in the same order."""
+    found: list[str] = []
+    if count <= 0:
+        return found
+    for subnet in ipaddress.ip_network(pods.cidr).subnets(new_prefix=pods.subnetlen):
+        if str(subnet) not in used:
+            found.append(str(subnet))
+            if len(found) == count:
+                return found
+    raise DriverError(
+        f"the pod network {pods.cidr} has no {count} free /{pods.subnetlen} node subnets left "
+        f"({len(used)} in use); make {SUBNETLEN_LABEL} longer or {CIDR_LABEL} larger"
+    )
