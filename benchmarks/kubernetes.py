@@ -1,10 +1,10 @@
 """Kubernetes cluster operations by ``KubernetesDriver`` on the real local engine.
 
 Each repetition makes a cluster of 1 master alone (kind's one-node shape), then one
-of 1 master + 2 workers (no flavor, so no CPU or memory limit; vxlan flannel), and
-times:
+of 1 master + 2 workers, then one of 3 masters behind the load balancer + 1 worker
+(no flavor, so no CPU or memory limit; vxlan flannel), and times:
 
-* create (both), until the driver returns (it waits for every node Ready and CoreDNS rolled
+* create (all three), until the driver returns (it waits for every node Ready and CoreDNS rolled
   out), and until CoreDNS answers: from inside the master node container a DNS query
   (UDP, by a few lines of Perl, the node image has no DNS client) for
   ``kubernetes.default.svc.cluster.local`` sent to the DNS Service's ClusterIP,
@@ -57,6 +57,7 @@ from tests.real.test_swarm_driver import leftovers  # noqa: E402
 KIND_SECONDS = (12.0, 17.0)
 QUERY = "kubernetes.default.svc.cluster.local"
 ALONE, FULL = "1 master alone", "1 master + 2 workers"
+HA = "3 masters + load balancer + 1 worker"
 # One A query, one answer expected: its address is the last four bytes.
 DIG = r"""
 use IO::Socket::INET;
@@ -95,24 +96,25 @@ class Clock:
         return found
 
 
-def make_spec(workers: int) -> ClusterSpec:
+def make_spec(workers: int, masters: int = 1) -> ClusterSpec:
     ca = generate_ca("moorage benchmark")
     template = TemplateSpec("t", "bench", "kubernetes", "vm", "debian", "moorage-k8s-node")
     groups = [
-        NodeGroupSpec(str(uuid.uuid4()), "default-master", "master", 1, None, None, True),
+        NodeGroupSpec(str(uuid.uuid4()), "default-master", "master", masters, None, None, True),
         NodeGroupSpec(str(uuid.uuid4()), "default-worker", "worker", workers, None, None, True),
     ]
-    return ClusterSpec(
-        str(uuid.uuid4()), "k8sbench", "p", template, groups, CaBundle(ca.cert_pem, ca.key_pem)
-    )
+    bundle = CaBundle(ca.cert_pem, ca.key_pem)
+    spec = ClusterSpec(str(uuid.uuid4()), "k8sbench", "p", template, groups, bundle)
+    spec.master_lb_enabled = masters > 1
+    return spec
 
 
 class Cluster:
     """One benchmark cluster and the measurements taken on it."""
 
-    def __init__(self, driver: KubernetesDriver, workers: int) -> None:
+    def __init__(self, driver: KubernetesDriver, workers: int, masters: int = 1) -> None:
         self.driver = driver
-        self.spec = make_spec(workers)
+        self.spec = make_spec(workers, masters)
         self.clock = Clock(layout.cluster_prefix(self.spec))
         self.workers = self.spec.nodegroup("default-worker")
         self.master = layout.node_prefix(self.spec, self.spec.nodegroup("default-master")) + "0"
@@ -160,8 +162,8 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def cluster(driver: KubernetesDriver, workers: int) -> Iterator[Cluster]:
-    made = Cluster(driver, workers)
+def cluster(driver: KubernetesDriver, workers: int, masters: int = 1) -> Iterator[Cluster]:
+    made = Cluster(driver, workers, masters)
     try:
         yield made
     finally:
@@ -212,6 +214,8 @@ def one_round(driver: KubernetesDriver, settle: float, samples: dict[str, Any]) 
         ):
             timed(samples["operations"], op, fn)
             samples["steps"].setdefault(op, []).append(made.clock.durations())
+    with cluster(driver, 1, masters=3) as ha:
+        measure_create(ha, HA, samples)
 
 
 def step_medians(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -235,8 +239,9 @@ def report(results: dict[str, Any]) -> list[str]:
         f"Machine: {results['machine']}, Docker {results['docker']}, Kubernetes "
         f"{results['kube_version']} (node image moorage-k8s-node). Load average "
         f"before/after: {results['load_before']} / {results['load_after']}. "
-        f"{results['reps']} repetitions, medians; 1 master alone, and 1 master + 2 workers "
-        "(a fresh cluster each), vxlan flannel, "
+        f"{results['reps']} repetitions, medians; 1 master alone, 1 master + 2 workers, "
+        "and 3 masters behind the load balancer + 1 worker (a fresh cluster each), vxlan "
+        "flannel, "
         "no CPU or memory limit. CoreDNS answers = a DNS query for "
         f"`{QUERY}` from the master node to the DNS Service's ClusterIP "
         f"({network.dns_service_ip()}) returns the `kubernetes` Service's address.",

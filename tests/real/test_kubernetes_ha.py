@@ -4,14 +4,16 @@ with ``kubectl`` through the kubeconfig ``moorage cluster config`` writes.
 
 The published endpoint must outlive the master that ran ``kubeadm init``: stopped
 behind Moorage's back, the cluster still answers reads and writes (etcd keeps its
-quorum with two of three), the health poll names the master that is down, and the
-master comes back as a member once started again.
+quorum with two of three), the health poll names the master that is down, and
+auto-healing starts it again as a member. The balancer removed behind Moorage's
+back is named by the health poll and made again by auto-healing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import docker
 import httpx
@@ -44,6 +46,22 @@ def moorage(k8s_image: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield client
 
 
+def unhealthy(moorage: Client) -> dict[str, Any]:
+    return eventually(
+        lambda: moorage.cluster("ha")["health_status"] == "UNHEALTHY" and moorage.cluster("ha"),
+        timeout=180,
+        what="UNHEALTHY",
+    )
+
+
+def healthy(moorage: Client) -> dict[str, Any]:
+    return eventually(
+        lambda: moorage.cluster("ha")["health_status"] == "HEALTHY" and moorage.cluster("ha"),
+        timeout=300,
+        what="HEALTHY",
+    )
+
+
 def published_port(api_address: str) -> int:
     return int(api_address.rsplit(":", 1)[1])
 
@@ -53,7 +71,8 @@ def test_three_masters_survive_losing_the_first(
 ) -> None:
     moorage.run(
         "cluster", "create", "ha", "--cluster-template", "k8s-ha", "--master-count", "3",
-        "--node-count", "1", "--wait", "--poll-interval", "1",
+        "--node-count", "1", "--labels", "auto_healing_enabled=true", "--merge-labels",
+        "--wait", "--poll-interval", "1",
     )  # fmt: skip
     cluster = moorage.cluster("ha")
     uuid = cluster["uuid"]
@@ -90,19 +109,23 @@ def test_three_masters_survive_losing_the_first(
         docker_host.containers.get(first).stop(timeout=5)
         kubectl("create", "configmap", "after-the-first-master", "--from-literal=k=v")
         assert kubectl.json("get", "configmap", "after-the-first-master")["data"] == {"k": "v"}
-        sick = eventually(
-            lambda: moorage.cluster("ha")["health_status"] == "UNHEALTHY" and moorage.cluster("ha"),
-            timeout=180,
-            what="UNHEALTHY",
-        )
+        sick = unhealthy(moorage)
         assert sick["health_status_reason"]["api"] == "ok"
         assert sick["health_status_reason"][f"{first}.Ready"] == "False"
+        # auto-healing starts it again, a member again: every node Ready, HEALTHY
+        healthy(moorage)
+        assert docker_host.containers.get(first).status == "running"
+        assert len(kubectl.ready_nodes()) == 4
 
-        # started again, it is a member again: every node Ready, the cluster HEALTHY
-        docker_host.containers.get(first).start()
-        eventually(
-            lambda: moorage.cluster("ha")["health_status"] == "HEALTHY", timeout=240, what="healthy"
+        # the balancer removed behind Moorage's back: named, then made again
+        lb.remove(force=True)
+        sick = unhealthy(moorage)
+        assert sick["health_status_reason"]["api_lb"] == (
+            "the load balancer in front of the masters is gone"
         )
+        healed = healthy(moorage)
+        kubectl = kube(moorage, "ha", tmp_path / "healed")  # it may publish another port
+        assert healed["api_address"] == kubectl.server()
         assert len(kubectl.ready_nodes()) == 4
     finally:
         moorage.run("cluster", "delete", "ha", "--wait", "--poll-interval", "1", ok=False)

@@ -71,6 +71,11 @@ class Kubectl:
     def json(self, *args: str) -> Any:
         return json.loads(self(*args, "-o", "json"))
 
+    def server(self) -> str:
+        """The API address the kubeconfig names."""
+        config = yaml.safe_load(Path(self.env["KUBECONFIG"]).read_text())
+        return str(config["clusters"][0]["cluster"]["server"])
+
     def ready_nodes(self) -> list[str]:
         return sorted(
             n["metadata"]["name"]

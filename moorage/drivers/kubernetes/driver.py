@@ -72,21 +72,24 @@ def _result(session: Session) -> ClusterResult:
     return outcome
 
 
+def _ensure_balancer(session: Session) -> None:
+    """The load balancer there, running and pointed at the masters, when the cluster
+    wants one (a resize or a heal brings back one stopped or removed meanwhile)."""
+    if not balancer.wanted(session.spec):
+        return
+    versions = session.versions()
+    if not versions.balancer_image:
+        raise DriverError(
+            f"the node image of {versions.kube} has no load balancer: rebuild it with "
+            f"`moorage image build --coe kubernetes --kube-tag {versions.kube} --force`"
+        )
+    balancer.ensure(session, versions.balancer_image)
+
+
 def _balancer_steps(session: Session) -> list[Step]:
     if not balancer.wanted(session.spec):
         return []
-
-    def ensure() -> None:
-        image = session.versions().balancer_image
-        if not image:
-            raise DriverError(
-                f"the node image of {session.versions().kube} has no load balancer: rebuild it "
-                f"with `moorage image build --coe kubernetes --kube-tag "
-                f"{session.versions().kube} --force`"
-            )
-        balancer.ensure(session, image)
-
-    return [Step("creating the API load balancer", ensure)]
+    return [Step("creating the API load balancer", partial(_ensure_balancer, session))]
 
 
 class KubernetesDriver(Driver):
@@ -169,6 +172,7 @@ class KubernetesDriver(Driver):
             raise DriverError(f"resize {nodegroup.name}: node_count {node_count} is negative")
         with self.session(spec) as session:
             provision.repair(session)
+            _ensure_balancer(session)
             present = session.nodes(nodegroup.name)
             prefix = layout.node_prefix(spec, nodegroup)
             victims = layout.pick_victims(prefix, present, node_count, nodes_to_remove, {})
