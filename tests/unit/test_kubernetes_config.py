@@ -63,6 +63,7 @@ def test_init_config_carries_the_cluster_settings() -> None:
     ]
     assert "certificateKey" not in init
     assert cluster["imageRepository"] == "moorage.local"
+    assert cluster["encryptionAlgorithm"] == "ECDSA-P256"
     assert cluster["etcd"]["local"]["imageTag"] == "3.6.17-0"
     assert cluster["apiServer"]["certSANs"] == ["127.0.0.1"]
     assert init["localAPIEndpoint"]["advertiseAddress"] == "172.30.0.10"

@@ -145,6 +145,9 @@ def init_config(
         "clusterName": cluster,
         "imageRepository": versions.repository,
         "controlPlaneEndpoint": endpoint,
+        # the keys kubeadm makes (about fifteen at init, more per master): an EC key is
+        # made in microseconds, an RSA one in tenths of a second on a busy core
+        "encryptionAlgorithm": "ECDSA-P256",
         "networking": {"podSubnet": pods.cidr, "serviceSubnet": network.SERVICE_CIDR},
         "etcd": {"local": {"imageTag": versions.etcd_image_tag}},
         "dns": {"imageTag": versions.coredns},
