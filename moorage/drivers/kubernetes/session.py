@@ -80,7 +80,13 @@ class Session(session.Session):
         for candidate in self.masters():
             if candidate.name in exclude:
                 continue
-            ran = self.provider.run(candidate.name, self._kubectl_argv(["get", "--raw", "/readyz"]))
+            try:
+                ran = self.provider.run(
+                    candidate.name, self._kubectl_argv(["get", "--raw", "/readyz"])
+                )
+            except DriverError as exc:  # stopped since it was listed: ask the next one
+                errors.append(str(exc))
+                continue
             if ran.exit_code == 0:
                 return candidate
             errors.append(f"{candidate.name}: {tail(ran.output, 2)}")
