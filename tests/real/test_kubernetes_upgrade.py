@@ -6,10 +6,12 @@ workload behind a NodePort keeps answering from the host.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import docker
@@ -50,26 +52,41 @@ def moorage(
 
 class Prober(threading.Thread):
     """Asks the NodePort on every node address, round after round, until stopped: a
-    round in which no node answered is a moment the workload was unavailable."""
+    round in which no node answered is a moment the workload was unavailable, kept with
+    its time and each address's error so that a failure can be set against the steps."""
 
     def __init__(self, addresses: list[str]) -> None:
         super().__init__(daemon=True)
-        self.addresses, self.rounds, self.dark = addresses, 0, 0
+        self.addresses, self.rounds = addresses, 0
+        self.dark: list[str] = []
         self.halt = threading.Event()
 
-    def answered(self, address: str) -> bool:
+    def error(self, address: str) -> str | None:
         try:
             with urllib.request.urlopen(f"http://{address}:30080/", timeout=2) as answer:
-                return bool(answer.read())
-        except OSError:
-            return False
+                return None if answer.read() else "empty answer"
+        except OSError as e:
+            return f"{address}: {e}"
 
     def run(self) -> None:
         while not self.halt.is_set():
             self.rounds += 1
-            if not any(self.answered(a) for a in self.addresses):
-                self.dark += 1
+            errors = []
+            for address in self.addresses:
+                if (error := self.error(address)) is None:
+                    break
+                errors.append(error)
+            else:
+                self.dark.append(f"{datetime.now(UTC).isoformat()} {'; '.join(errors)}")
             time.sleep(0.5)
+
+
+def steps_run(moorage: Client, uuid: str) -> list[str]:
+    """The cluster's recorded steps, oldest first, with their times (a failure's context)."""
+    url = f"{moorage.url}/v1/clusters/{uuid}/events?limit=200&sort_dir=asc"
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        events = json.load(answer)["events"]
+    return [f"{e['started_at']} .. {e['finished_at']} {e['step']}" for e in events]
 
 
 def test_rolling_upgrade_keeps_the_workload(
@@ -108,7 +125,11 @@ def test_rolling_upgrade_keeps_the_workload(
             for c in docker_host.containers.list(filters={"label": f"moorage.cluster={uuid}"})
         }
         assert images == {f"moorage-k8s-node:{NEW}"}
-        assert prober.rounds > 10 and prober.dark == 0, (prober.rounds, prober.dark)
+        assert prober.rounds > 10
+        assert not prober.dark, "\n".join(
+            [f"{len(prober.dark)} of {prober.rounds} rounds unanswered:", *prober.dark,
+             "steps:", *steps_run(moorage, uuid)]
+        )  # fmt: skip
         assert len(pods(kubectl)) == 4
     finally:
         moorage.run("cluster", "delete", "up", "--wait", "--poll-interval", "1", ok=False)
