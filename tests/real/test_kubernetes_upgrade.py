@@ -18,7 +18,7 @@ import docker
 import pytest
 
 from tests.real.test_kubernetes_service import WEB, kube, pods
-from tests.real.test_swarm_service import Client, owned
+from tests.real.test_swarm_service import Client, eventually, owned
 from tests.support.live import serve
 
 pytestmark = pytest.mark.real
@@ -104,6 +104,10 @@ def test_rolling_upgrade_keeps_the_workload(
         kubectl("apply", "-f", "-", stdin=WEB.replace("IMAGE", workload_image) + "---" + BUDGET)
         kubectl("rollout", "status", "deployment/web", "--timeout=120s")
         prober = Prober(cluster["master_addresses"] + cluster["node_addresses"])
+        # a rolled-out Deployment's NodePort is open only once each kube-proxy has
+        # programmed it (seen refused on every node just after `rollout status`)
+        for address in prober.addresses:
+            eventually(lambda a=address: prober.error(a) is None, 60, f"NodePort on {address}")
         prober.start()
         moorage.run(
             "cluster", "upgrade", "up", "k8s-new", "--max-batch-size", "1", "--wait",
