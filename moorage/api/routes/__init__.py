@@ -11,6 +11,7 @@ from moorage.api.routes import clustertemplates  # noqa: E402
 REGISTERED.append(clustertemplates.router)
 
 from moorage.api.routes import (  # noqa: E402
+    catalog,
     certificates,
     credentials,
     federations,
@@ -20,6 +21,7 @@ from moorage.api.routes import (  # noqa: E402
 )
 
 REGISTERED += [
+    catalog.router,
     certificates.router,
     credentials.router,
     quotas.router,
