@@ -236,6 +236,9 @@ Event = optional(
 )
 Events = page("Events", "events", Event)
 
+Node = optional("Node", {"name": str, "address": str, "nodegroup": str, "role": str, "ready": str})
+Nodes = optional("Nodes", {"nodes": list[Node]})  # type: ignore[valid-type]
+
 CatalogImage = optional("CatalogImage", {"name": str, "os_distro": str, "driver": str})
 CatalogFlavor = optional("CatalogFlavor", {"name": str, "vcpus": int, "ram": int, "disk": int})
 Catalog = optional(
