@@ -7,6 +7,7 @@ credentials. Errors the API answers are shown with the API's own text.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from moorage.config import CONF
+from moorage.dashboard import forms
 from moorage.dashboard import session as sessions
 from moorage.dashboard.client import Api, ApiError, Unauthenticated
 from moorage.dashboard.session import Session
@@ -179,3 +181,27 @@ async def on_api_error(request: Request, exc: Exception) -> Response:
     found = anonymous_page(request)
     message = note_refusal(found, exc) if request.method == "POST" else exc.message
     return render(found, "error.html", status=exc.status, error=message)
+
+
+# A form page drawn again: (error text, HTTP status) -> the page.
+Redraw = Callable[[str, int], Awaitable[Response]]
+
+
+async def attempt(p: Page, act: Callable[[], Awaitable[Response]], redraw: Redraw) -> Response:
+    """Run a form's ``act``; when the API (or the form's own encoding) refuses, the
+    form again with the refusal's text over it and the values as typed."""
+    try:
+        return await act()
+    except forms.FormError as exc:
+        return await redraw(str(exc), 400)
+    except Unauthenticated:
+        raise
+    except ApiError as exc:
+        return await redraw(note_refusal(p, exc), exc.status)
+
+
+def confirm(p: Page, title: str, button: str, post: str, back: str, warning: str = "") -> Response:
+    """A page that asks before an action cannot be undone: ``button`` posts to ``post``."""
+    return render(
+        p, "confirm.html", title=title, button=button, post=post, back=back, warning=warning
+    )
