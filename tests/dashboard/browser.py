@@ -90,6 +90,10 @@ class Browser:
     def click_link(self, text: str) -> None:
         self._navigating(self.driver.find_element(By.LINK_TEXT, text).click)
 
+    def click_in(self, css: str, text: str) -> None:
+        """Follow the link ``text`` inside the element ``css`` (a table row, say)."""
+        self._navigating(self.find(css).find_element(By.LINK_TEXT, text).click)
+
     def click_href(self, ending: str) -> None:
         """Follow the (first) link whose address ends with ``ending``."""
         links = [a for a in self.all("a") if str(a.get_attribute("href")).endswith(ending)]

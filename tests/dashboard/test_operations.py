@@ -45,6 +45,16 @@ def test_template_edit_offers_the_catalog_and_patches_what_changed(
     assert template["labels"] == {"provider": "noop", "owner": "ops"}
     assert template["master_flavor_id"] == "m1.small"  # untouched
 
+    noauth.find("input[name=public]").click()  # admins: visibility
+    noauth.submit("Save")
+    assert httpx.get(noauth_server.url + "/v1/clustertemplates/editable").json()["public"]
+    noauth.open("/dashboard/clusters/new")
+    assert noauth.options("flavor_id")[1:] == [f["name"] for f in catalog["flavors"]]
+    noauth.open("/dashboard/templates/editable")
+    noauth.click_link("Delete")
+    noauth.submit("Delete editable")
+    assert "Template deleted." in noauth.text() and "editable" not in noauth.links()
+
 
 def test_nodegroup_edit_cluster_upgrade_and_the_timeline(
     noauth: Browser, noauth_server: LiveServer
@@ -53,13 +63,13 @@ def test_nodegroup_edit_cluster_upgrade_and_the_timeline(
     flows.create_template(noauth, {**flows.NOOP_TEMPLATE, "name": "ops-v2"})
     _cluster(noauth, "ops", "ops-v1", nodes="2")
     _edit_worker_group(noauth)
+    _add_and_delete_a_group(noauth)
     _upgrade(noauth, noauth_server)
     _picture(noauth)
 
 
 def _edit_worker_group(browser: Browser) -> None:
-    row = browser.find("tr[data-nodegroup=default-worker]")
-    browser._navigating(row.find_element("link text", "Edit").click)
+    browser.click_in("tr[data-nodegroup=default-worker]", "Edit")
     browser.fill("max_node_count", "1")
     browser.submit("Save node group")
     assert "(HTTP 400)" in browser.error() or "(HTTP 409)" in browser.error()
@@ -77,6 +87,23 @@ def _edit_worker_group(browser: Browser) -> None:
         60,
         "bounds 1 / 4 and three workers",
     )
+
+
+def _add_and_delete_a_group(browser: Browser) -> None:
+    browser.click_link("Add node group")
+    browser.fill("name", "extra")
+    browser.fill("node_count", "1")
+    browser.submit("Create node group")
+    assert "Creating node group extra." in browser.text()
+    browser.wait_for(
+        lambda: "CREATE_COMPLETE" in browser.find("tr[data-nodegroup=extra]").text, 60, "extra"
+    )
+    browser.click_in("tr[data-nodegroup=extra]", "Delete")
+    assert "Delete node group extra?" in browser.text()
+    browser.submit("Delete extra")
+    browser.wait_for(lambda: not browser.all("tr[data-nodegroup=extra]"), 60, "extra gone")
+    browser.open(browser.path)  # not while the page reloads itself
+    flows.wait_status(browser, "UPDATE_COMPLETE")
 
 
 def _upgrade(browser: Browser, server: LiveServer) -> None:
