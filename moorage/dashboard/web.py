@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,6 +27,18 @@ from moorage.dashboard.session import Session
 PREFIX = "/dashboard"
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def when(value: Any) -> str:
+    """An API time (ISO 8601, UTC) as people read it: to the second, marked UTC."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "-")
+    return moment.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if moment.utcoffset() is not None else "")
+
+
+TEMPLATES.env.filters["when"] = when
 EXPIRED = "Your session has expired; sign in again."
 REFUSED = "The API no longer accepts your sign-in ({}); sign in again."
 STALE_FORM = "The form was stale or not sent from this dashboard (CSRF check); nothing was changed."

@@ -1,10 +1,11 @@
 """The dashboard's pure pieces: what an edit form sends (only what changed, labels
-key by key) and how long a step took, as the timeline shows it."""
+key by key), how long a step took, as the timeline shows it, and times."""
 
 from __future__ import annotations
 
 from moorage.dashboard import forms
 from moorage.dashboard.pages.clusters import operations, took
+from moorage.dashboard.web import when
 
 FIELDS = forms.Fields(ints=("docker_volume_size",), bools=("public",))
 BEFORE = {
@@ -62,3 +63,8 @@ def test_operations_newest_first_with_their_durations() -> None:
     assert [o["operation"] for o in ops] == ["op2", "op1"]
     assert ops[1]["took"] == "20 s" and [s["took"] for s in ops[1]["steps"]] == ["2.0 s", "18 s"]
     assert ops[0]["took"] == ""  # still running
+
+
+def test_times_are_shown_to_the_second_in_utc() -> None:
+    assert when("2026-12-07T11:50:08.720531+00:00") == "2026-12-07 11:50:08 UTC"
+    assert when(None) == "-"
