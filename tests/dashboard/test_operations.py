@@ -160,6 +160,7 @@ def test_ca_show_sign_rotate_and_credential_rotation(
 
     noauth.click_link("Rotate the CA")
     assert "Rotate the CA of secure?" in noauth.text()
+    assert "Certificates signed by the old CA will no longer be accepted." in noauth.text()
     noauth.submit("Rotate the CA")
     assert "Rotating the CA" in noauth.text()
     flows.wait_status(noauth, "UPDATE_COMPLETE")

@@ -4,6 +4,8 @@ CA rotation and credential rotation (each after a confirmation), as
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Depends, Response
 
 from moorage.dashboard.web import Page, attempt, checked_form, confirm, page, redirect, render
@@ -54,15 +56,26 @@ async def ca_sign(ident: str, p: Page = Depends(page)) -> Response:
     )
 
 
-# action -> (title, button, API path, done)
+@dataclass(frozen=True)
+class Rotation:
+    """What a rotation's confirmation says, the API path it PATCHes, what is flashed."""
+
+    title: str
+    button: str
+    path: str
+    done: str
+    warning: str = ""
+
+
 ROTATIONS = {
-    "rotate-ca": (
+    "rotate-ca": Rotation(
         "Rotate the CA of {}?",
         "Rotate the CA",
         "/v1/certificates/{}",
         "Rotating the CA: certificates signed by the old one stop working.",
+        "Certificates signed by the old CA will no longer be accepted.",
     ),
-    "rotate-credentials": (
+    "rotate-credentials": Rotation(
         "Rotate the credentials of {}?",
         "Rotate credentials",
         "/v1/credentials/{}",
@@ -72,23 +85,21 @@ ROTATIONS = {
 
 
 async def _confirm(p: Page, action: str, ident: str) -> Response:
-    title, button, _, _ = ROTATIONS[action]
+    rotation = ROTATIONS[action]
     name = (await p.api.get(f"/v1/clusters/{ident}"))["name"]
     back = f"/clusters/{ident}"
-    warning = (
-        "Certificates signed by the old CA will no longer be accepted." if "CA" in title else ""
-    )
-    return confirm(p, title.format(name), button, f"{back}/{action}", back, warning)
+    title = rotation.title.format(name)
+    return confirm(p, title, rotation.button, f"{back}/{action}", back, rotation.warning)
 
 
 async def _rotate(p: Page, action: str, ident: str) -> Response:
     """A body-less PATCH, as Magnum's client sends it; a refusal is shown with the
     API's text (the error page)."""
-    _, _, path, done = ROTATIONS[action]
+    rotation = ROTATIONS[action]
     await checked_form(p)
     uuid = (await p.api.get(f"/v1/clusters/{ident}"))["uuid"]
-    await p.api.request("PATCH", path.format(uuid))
-    return redirect(p, f"/clusters/{ident}", flash=done)
+    await p.api.request("PATCH", rotation.path.format(uuid))
+    return redirect(p, f"/clusters/{ident}", flash=rotation.done)
 
 
 def _add_routes(action: str) -> None:
