@@ -127,6 +127,9 @@ def test_the_sign_in_form(basic: Browser) -> None:
     basic.driver.execute_script("document.querySelector('[name=user]').focus()")
     ActionChains(basic.driver).send_keys("alice", Keys.TAB, "secret", Keys.ENTER).perform()
     basic.wait_for(lambda: "Signed in as alice." in basic.text(), 30, "signed in")
+    basic.open("/dashboard/templates/new")  # this server's catalog lists no key pairs
+    assert basic.find("[name=keypair_id]").tag_name == "input"
+    assert basic.find("[name=image_id]").tag_name == "select"
     basic.width(PHONE)
     sign_in(basic, "alice", "wrong")
     assert basic.driver.execute_script(TOO_WIDE) <= 0

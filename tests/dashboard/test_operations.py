@@ -31,17 +31,21 @@ def test_template_edit_offers_the_catalog_and_patches_what_changed(
     assert noauth.options("image_id")[1:] == [i["name"] for i in catalog["images"]]
     assert noauth.options("flavor_id")[1:] == [f["name"] for f in catalog["flavors"]]
     assert noauth.options("external_network_id")[1:] == catalog["external_networks"]
+    assert noauth.options("fixed_network")[1:] == catalog["networks"] == ["net1"]
+    assert noauth.options("fixed_subnet")[1:] == catalog["subnets"] == ["sub1"]
+    assert noauth.options("keypair_id")[1:] == catalog["keypairs"] == ["kp1", "kp2"]
     noauth.shot("template-edit")
     noauth.fill("docker_volume_size", "many")
     noauth.submit("Save template")
     assert noauth.error().startswith("Invalid input for field/attribute docker_volume_size")
     noauth.fill("docker_volume_size", "")
     noauth.fill("flavor_id", "m1.medium")
+    noauth.fill("keypair_id", "kp2")
     noauth.fill("labels", "provider=noop\nowner=ops")
     noauth.submit("Save template")
     assert "Template updated." in noauth.text(), noauth.error()
     template = httpx.get(noauth_server.url + "/v1/clustertemplates/editable").json()
-    assert template["flavor_id"] == "m1.medium"
+    assert template["flavor_id"] == "m1.medium" and template["keypair_id"] == "kp2"
     assert template["labels"] == {"provider": "noop", "owner": "ops"}
     assert template["master_flavor_id"] == "m1.small"  # untouched
 
@@ -50,6 +54,7 @@ def test_template_edit_offers_the_catalog_and_patches_what_changed(
     assert httpx.get(noauth_server.url + "/v1/clustertemplates/editable").json()["public"]
     noauth.open("/dashboard/clusters/new")
     assert noauth.options("flavor_id")[1:] == [f["name"] for f in catalog["flavors"]]
+    assert noauth.options("keypair") == ["(the template's)", "kp1", "kp2"]
     noauth.open("/dashboard/templates/editable")
     noauth.click_link("Delete")
     noauth.submit("Delete editable")
