@@ -202,6 +202,13 @@ _OTHER_RULES = (
     Rule("quota:get_all", ADMIN, "GET", "/v1/quotas", "List quotas."),
     Rule("quota:get", READER, "GET", _QUOTA, "Retrieve a project's quota."),
     Rule("stats:get_all", READER, "GET", "/v1/stats", "Retrieve cluster and node counts."),
+    Rule(
+        "catalog:get",
+        READER,
+        "GET",
+        "/v1/catalog",
+        "List the images, flavors, networks and key pairs templates may name (Moorage).",
+    ),
     Rule("magnum-service:get_all", ADMIN, "GET", "/v1/mservices", "List conductor services."),
 )
 

@@ -236,6 +236,23 @@ Event = optional(
 )
 Events = page("Events", "events", Event)
 
+Node = optional("Node", {"name": str, "address": str, "nodegroup": str, "role": str, "ready": str})
+Nodes = optional("Nodes", {"nodes": list[Node]})  # type: ignore[valid-type]
+
+CatalogImage = optional("CatalogImage", {"name": str, "os_distro": str, "driver": str})
+CatalogFlavor = optional("CatalogFlavor", {"name": str, "vcpus": int, "ram": int, "disk": int})
+Catalog = optional(
+    "Catalog",
+    {
+        "images": list[CatalogImage],  # type: ignore[valid-type]
+        "flavors": list[CatalogFlavor],  # type: ignore[valid-type]
+        "external_networks": list[str],
+        "networks": list[str],
+        "subnets": list[str],
+        "keypairs": list[str],
+    },
+)
+
 Stats = optional("Stats", {"clusters": int, "nodes": int})
 
 Versions = optional("Versions", {"name": str, "description": str, "versions": list[Text]})

@@ -76,3 +76,43 @@ def body(form: dict[str, str], fields: Fields) -> dict[str, Any]:
 def replace_ops(values: dict[str, Any]) -> list[dict[str, Any]]:
     """A JSON patch that sets each value."""
     return [{"op": "replace", "path": f"/{k}", "value": v} for k, v in values.items()]
+
+
+def text(value: Any) -> str:
+    """An API value as a form shows it (and as ``body`` reads it back)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "\n".join(f"{k}={v}" for k, v in sorted(value.items()))
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def _label_ops(name: str, typed: str, before: Any) -> list[dict[str, Any]]:
+    """Labels change key by key (the API's patch takes strings at ``/labels/<key>``):
+    ``add`` for a new or changed value, ``remove`` for a key no longer there."""
+    old, new = dict(before or {}), labels(typed)
+    ops = [
+        {"op": "add", "path": f"/{name}/{k}", "value": v} for k, v in new.items() if old.get(k) != v
+    ]
+    return ops + [{"op": "remove", "path": f"/{name}/{k}"} for k in old if k not in new]
+
+
+def changes(form: dict[str, str], before: dict[str, Any], fields: Fields) -> list[dict[str, Any]]:
+    """A JSON patch of what the edit form changed: ``replace`` for a new value,
+    ``remove`` (the API's default again) for a field emptied; untouched fields are
+    not sent, so that the API is asked to change only what the user changed."""
+    ops: list[dict[str, Any]] = []
+    for name, typed in form.items():
+        if typed.strip() == text(before.get(name)).strip():
+            continue
+        if name in fields.labels:
+            ops += _label_ops(name, typed, before.get(name))
+        elif not typed.strip():
+            ops.append({"op": "remove", "path": f"/{name}"})
+        else:
+            ops += replace_ops(body({name: typed}, fields))
+    return ops

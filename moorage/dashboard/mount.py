@@ -12,7 +12,9 @@ from moorage.config import CONF
 from moorage.dashboard import web
 from moorage.dashboard.client import ApiError, Unauthenticated
 from moorage.dashboard.pages import (
+    admin,
     auth,
+    certificates,
     cluster_actions,
     cluster_create,
     clusters,
@@ -21,7 +23,16 @@ from moorage.dashboard.pages import (
 )
 
 # Order matters where paths overlap: /clusters/new before /clusters/{ident}.
-PAGES = (auth, cluster_create, nodegroups, cluster_actions, clusters, templates)
+PAGES = (
+    auth,
+    cluster_create,
+    nodegroups,
+    cluster_actions,
+    certificates,
+    clusters,
+    templates,
+    admin,
+)
 
 
 def _home(request: Request) -> Response:

@@ -4,11 +4,11 @@ the dashboard repeats none of them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from moorage.dashboard import forms
-from moorage.dashboard.client import Api
+from moorage.dashboard.client import Api, ApiError, Unauthenticated
 
 _documents: dict[str, dict[str, Any]] = {}
 
@@ -19,6 +19,8 @@ class Field:
     kind: str  # string, integer, boolean, object (labels: key=value text)
     choices: tuple[str, ...] = ()
     required: bool = False
+    note: str = ""  # shown next to the label
+    empty: str = "(API default)"  # what an empty choice is called
 
     @property
     def label(self) -> str:
@@ -52,3 +54,41 @@ def conversions(fields: list[Field]) -> forms.Fields:
         bools=tuple(f.name for f in fields if f.kind == "boolean"),
         labels=tuple(f.name for f in fields if f.kind == "object"),
     )
+
+
+# The list of ``GET /v1/catalog`` that holds the names a field takes.
+CATALOG = {
+    "image_id": "images",
+    "flavor_id": "flavors",
+    "master_flavor_id": "flavors",
+    "external_network_id": "external_networks",
+    "fixed_network": "networks",
+    "fixed_subnet": "subnets",
+    "keypair_id": "keypairs",
+    "keypair": "keypairs",
+}
+
+
+def _names(items: list[Any]) -> tuple[str, ...]:
+    return tuple(str(i["name"]) if isinstance(i, dict) else str(i) for i in items)
+
+
+async def catalog(api: Api) -> dict[str, tuple[str, ...]]:
+    """The names each field may take, from the API's catalog (Moorage's
+    ``GET /v1/catalog``); nothing when it cannot be read, and the fields are typed."""
+    try:
+        found = await api.get("/v1/catalog") or {}
+    except Unauthenticated:
+        raise
+    except ApiError:
+        return {}
+    lists = {field: _names(found.get(key) or []) for field, key in CATALOG.items()}
+    return {field: names for field, names in lists.items() if names}
+
+
+def offer(fields: list[Field], choices: dict[str, tuple[str, ...]]) -> list[Field]:
+    """The fields, those the catalog has names for as choices (a <select>)."""
+    return [
+        replace(f, choices=choices[f.name]) if f.name in choices and not f.choices else f
+        for f in fields
+    ]

@@ -7,7 +7,9 @@ credentials. Errors the API answers are shown with the API's own text.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -17,6 +19,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from moorage.config import CONF
+from moorage.dashboard import forms
 from moorage.dashboard import session as sessions
 from moorage.dashboard.client import Api, ApiError, Unauthenticated
 from moorage.dashboard.session import Session
@@ -24,6 +27,18 @@ from moorage.dashboard.session import Session
 PREFIX = "/dashboard"
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def when(value: Any) -> str:
+    """An API time (ISO 8601, UTC) as people read it: to the second, marked UTC."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "-")
+    return moment.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if moment.utcoffset() is not None else "")
+
+
+TEMPLATES.env.filters["when"] = when
 EXPIRED = "Your session has expired; sign in again."
 REFUSED = "The API no longer accepts your sign-in ({}); sign in again."
 STALE_FORM = "The form was stale or not sent from this dashboard (CSRF check); nothing was changed."
@@ -179,3 +194,27 @@ async def on_api_error(request: Request, exc: Exception) -> Response:
     found = anonymous_page(request)
     message = note_refusal(found, exc) if request.method == "POST" else exc.message
     return render(found, "error.html", status=exc.status, error=message)
+
+
+# A form page drawn again: (error text, HTTP status) -> the page.
+Redraw = Callable[[str, int], Awaitable[Response]]
+
+
+async def attempt(p: Page, act: Callable[[], Awaitable[Response]], redraw: Redraw) -> Response:
+    """Run a form's ``act``; when the API (or the form's own encoding) refuses, the
+    form again with the refusal's text over it and the values as typed."""
+    try:
+        return await act()
+    except forms.FormError as exc:
+        return await redraw(str(exc), 400)
+    except Unauthenticated:
+        raise
+    except ApiError as exc:
+        return await redraw(note_refusal(p, exc), exc.status)
+
+
+def confirm(p: Page, title: str, button: str, post: str, back: str, warning: str = "") -> Response:
+    """A page that asks before an action cannot be undone: ``button`` posts to ``post``."""
+    return render(
+        p, "confirm.html", title=title, button=button, post=post, back=back, warning=warning
+    )

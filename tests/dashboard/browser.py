@@ -90,6 +90,23 @@ class Browser:
     def click_link(self, text: str) -> None:
         self._navigating(self.driver.find_element(By.LINK_TEXT, text).click)
 
+    def click_in(self, css: str, text: str) -> None:
+        """Follow the link ``text`` inside the element ``css`` (a table row, say)."""
+        self._navigating(self.find(css).find_element(By.LINK_TEXT, text).click)
+
+    def click_href(self, ending: str) -> None:
+        """Follow the (first) link whose address ends with ``ending``."""
+        links = [a for a in self.all("a") if str(a.get_attribute("href")).endswith(ending)]
+        assert links, f"no link to ...{ending} on {self.path}"
+        self._navigating(links[0].click)
+
+    def options(self, name: str) -> list[str]:
+        """The texts of the choices of the <select> called ``name``."""
+        return [str(o.text) for o in Select(self.find(f"[name='{name}']")).options]
+
+    def error(self) -> str:
+        return str(self.find("[role=alert]").text)
+
     def links(self) -> list[str]:
         return [str(a.text) for a in self.all("a")]
 
@@ -110,6 +127,10 @@ class Browser:
     def shot(self, name: str) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.driver.save_screenshot(str(SHOTS / f"{name}.png"))
+
+    def width(self, pixels: int) -> None:
+        """Make the window ``pixels`` wide (phone width: 390)."""
+        self.driver.set_window_size(pixels, 900)
 
     def cookies(self) -> dict[str, str]:
         return {c["name"]: c["value"] for c in self.driver.get_cookies()}

@@ -38,9 +38,16 @@ def users_config(tmp: Path) -> str:
     )
 
 
+# Health polled every 2 s, so that the cluster's picture shows each node's readiness.
+FAST_HEALTH = "periodic_interval_max = 2\n[kubernetes]\nhealth_polling_interval = 2\n"
+# Key pairs, networks and subnets in the catalog, for the forms to offer.
+CATALOG = "[catalog]\nkeypairs = kp1,kp2\nnetworks = net1\nsubnets = sub1\n"
+
+
 @pytest.fixture(scope="module")
 def noauth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with serve(tmp_path_factory.mktemp("dash-noauth"), fake=False) as live:
+    tmp = tmp_path_factory.mktemp("dash-noauth")
+    with serve(tmp, extra_config=FAST_HEALTH + CATALOG, fake=False) as live:
         yield live
 
 

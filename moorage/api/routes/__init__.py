@@ -11,6 +11,7 @@ from moorage.api.routes import clustertemplates  # noqa: E402
 REGISTERED.append(clustertemplates.router)
 
 from moorage.api.routes import (  # noqa: E402
+    catalog,
     certificates,
     credentials,
     federations,
@@ -20,6 +21,7 @@ from moorage.api.routes import (  # noqa: E402
 )
 
 REGISTERED += [
+    catalog.router,
     certificates.router,
     credentials.router,
     quotas.router,
@@ -32,9 +34,9 @@ from moorage.api.routes import clusters  # noqa: E402
 
 REGISTERED.append(clusters.router)
 
-from moorage.api.routes import cluster_actions, events  # noqa: E402
+from moorage.api.routes import cluster_actions, events, nodes  # noqa: E402
 
-REGISTERED += [cluster_actions.router, events.router]
+REGISTERED += [cluster_actions.router, events.router, nodes.router]
 
 from moorage.api.routes import nodegroups  # noqa: E402
 

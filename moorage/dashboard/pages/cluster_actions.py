@@ -1,5 +1,6 @@
 """What is done to one cluster: delete (after a confirmation page), resize (naming
-the nodes to remove), and "get cluster config" (the files as a ZIP)."""
+the nodes to remove), a rolling upgrade to another template, and "get cluster
+config" (the files as a ZIP)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from fastapi import APIRouter, Depends, Response
 
 from moorage.client import clusterconfig, pki
 from moorage.dashboard import forms
-from moorage.dashboard.client import Api, ApiError, Unauthenticated
-from moorage.dashboard.pages.clusters import nodegroups
+from moorage.dashboard.client import Api, ApiError
+from moorage.dashboard.pages.clusters import nodegroups, templates_by_id
 from moorage.dashboard.web import (
     Page,
+    attempt,
     checked_form,
+    confirm,
     form_list,
-    note_refusal,
     page,
     redirect,
     render,
@@ -28,12 +30,14 @@ router = APIRouter()
 # Where the env file finds the files it sits next to, sourced from bash or zsh.
 HERE = '"$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")" && pwd)"'
 ENV_FILE = "env.sh"
+RESIZE, UPGRADE = "clusters/resize.html", "clusters/upgrade.html"
 
 
 @router.get("/clusters/{ident}/delete")
 async def delete_confirm(ident: str, p: Page = Depends(page)) -> Response:
-    cluster = await p.api.get(f"/v1/clusters/{ident}")
-    return render(p, "confirm.html", thing="cluster", item=cluster, action=f"/clusters/{ident}")
+    name = (await p.api.get(f"/v1/clusters/{ident}"))["name"]
+    post, back = f"/clusters/{ident}/delete", f"/clusters/{ident}"
+    return confirm(p, f"Delete cluster {name}?", f"Delete {name}", post, back)
 
 
 @router.post("/clusters/{ident}/delete")
@@ -43,17 +47,18 @@ async def delete(ident: str, p: Page = Depends(page)) -> Response:
     return redirect(p, "/clusters", flash="Deleting the cluster.")
 
 
-async def _resize_form(
-    p: Page, ident: str, values: dict[str, str], error: str = "", status: int = 200
+async def _cluster_form(
+    p: Page, view: str, ident: str, values: dict[str, str], error: str = "", status: int = 200
 ) -> Response:
+    """The resize or upgrade form of a cluster (with its node groups and the templates)."""
     cluster = await p.api.get(f"/v1/clusters/{ident}")
-    groups = await nodegroups(p.api, cluster["uuid"])
     return render(
         p,
-        "clusters/resize.html",
+        view,
         status=status,
         cluster=cluster,
-        nodegroups=groups,
+        nodegroups=await nodegroups(p.api, cluster["uuid"]),
+        templates=list((await templates_by_id(p.api)).values()),
         values=values,
         error=error,
     )
@@ -61,7 +66,7 @@ async def _resize_form(
 
 @router.get("/clusters/{ident}/resize")
 async def resize_form(ident: str, nodegroup: str = "", p: Page = Depends(page)) -> Response:
-    return await _resize_form(p, ident, {"nodegroup": nodegroup})
+    return await _cluster_form(p, RESIZE, ident, {"nodegroup": nodegroup})
 
 
 @router.post("/clusters/{ident}/resize")
@@ -73,13 +78,34 @@ async def resize(ident: str, p: Page = Depends(page)) -> Response:
     removed = await form_list(p, "nodes_to_remove")
     if removed:
         body["nodes_to_remove"] = removed
-    try:
+
+    async def act() -> Response:
         await p.api.post(f"/v1/clusters/{ident}/actions/resize", body)
-    except Unauthenticated:
-        raise
-    except ApiError as exc:
-        return await _resize_form(p, ident, form, note_refusal(p, exc), exc.status)
-    return redirect(p, f"/clusters/{ident}", flash=f"Resizing to {body['node_count']} nodes.")
+        return redirect(p, f"/clusters/{ident}", flash=f"Resizing to {body['node_count']} nodes.")
+
+    return await attempt(
+        p, act, lambda error, status: _cluster_form(p, RESIZE, ident, form, error, status)
+    )
+
+
+@router.get("/clusters/{ident}/upgrade")
+async def upgrade_form(ident: str, p: Page = Depends(page)) -> Response:
+    return await _cluster_form(p, UPGRADE, ident, {"max_batch_size": "1"})
+
+
+@router.post("/clusters/{ident}/upgrade")
+async def upgrade(ident: str, p: Page = Depends(page)) -> Response:
+    """A rolling upgrade to the chosen template, ``max_batch_size`` nodes at a time."""
+    form = await checked_form(p)
+    body = forms.body(form, forms.Fields(ints=("max_batch_size",)))
+
+    async def act() -> Response:
+        await p.api.post(f"/v1/clusters/{ident}/actions/upgrade", body)
+        return redirect(p, f"/clusters/{ident}", flash="Upgrading the cluster.")
+
+    return await attempt(
+        p, act, lambda error, status: _cluster_form(p, UPGRADE, ident, form, error, status)
+    )
 
 
 async def config_files(api: Api, cluster: dict[str, Any]) -> dict[str, str]:

@@ -11,14 +11,18 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 
 from moorage.dashboard import forms, schema
-from moorage.dashboard.client import ApiError, Unauthenticated
 from moorage.dashboard.pages.clusters import templates_by_id
-from moorage.dashboard.web import Page, checked_form, note_refusal, page, redirect, render
+from moorage.dashboard.web import Page, attempt, checked_form, page, redirect, render
 
 router = APIRouter()
 
 # Magnum's label for auto-healing, as magnum-ui's create wizard sets it.
 AUTO_HEALING = "auto_healing_enabled"
+# Fields the catalog offers names for; empty, the template's value applies.
+FROM_CATALOG = tuple(
+    schema.Field(name, "string", note="the template's if empty", empty="(the template's)")
+    for name in ("keypair", "master_flavor_id", "flavor_id")
+)
 
 
 async def _form(p: Page, values: dict[str, str], error: str = "", status: int = 200) -> Response:
@@ -28,6 +32,7 @@ async def _form(p: Page, values: dict[str, str], error: str = "", status: int = 
         "clusters/create.html",
         status=status,
         templates=templates,
+        chosen=schema.offer(list(FROM_CATALOG), await schema.catalog(p.api)),
         values=values,
         error=error,
     )
@@ -49,14 +54,11 @@ def cluster_body(form: dict[str, str], fields: forms.Fields) -> dict[str, Any]:
 @router.post("/clusters")
 async def create(p: Page = Depends(page)) -> Response:
     form = await checked_form(p)
-    try:
+
+    async def act() -> Response:
         fields = schema.conversions(await schema.request_fields(p.api, "/v1/clusters"))
-        body = cluster_body(dict(form), fields)
-        made = await p.api.post("/v1/clusters", body)
-    except forms.FormError as exc:
-        return await _form(p, form, str(exc), 400)
-    except Unauthenticated:
-        raise
-    except ApiError as exc:
-        return await _form(p, form, note_refusal(p, exc), exc.status)
-    return redirect(p, f"/clusters/{made['uuid']}", flash=f"Creating cluster {form.get('name')}.")
+        made = await p.api.post("/v1/clusters", cluster_body(dict(form), fields))
+        flash = f"Creating cluster {form.get('name')}."
+        return redirect(p, f"/clusters/{made['uuid']}", flash=flash)
+
+    return await attempt(p, act, lambda error, status: _form(p, form, error, status))

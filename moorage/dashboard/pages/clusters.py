@@ -4,6 +4,7 @@ page (with the steps of the operation in progress, as they happen)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Response
@@ -108,6 +109,18 @@ def node_health(cluster: dict[str, Any]) -> list[tuple[str, str]]:
     return [(k.removesuffix(".Ready"), str(v)) for k, v in reason.items() if k.endswith(".Ready")]
 
 
+async def picture(api: Api, uuid: str) -> list[dict[str, Any]]:
+    """The cluster's node groups, masters first, each with its nodes (Moorage's
+    ``/nodes``: name, address, readiness): what the page draws as boxes."""
+    groups: dict[str, dict[str, Any]] = {}
+    for node in (await api.get(f"/v1/clusters/{uuid}/nodes") or {}).get("nodes") or []:
+        group = groups.setdefault(
+            str(node["nodegroup"]), {"name": node["nodegroup"], "role": node["role"], "nodes": []}
+        )
+        group["nodes"].append(node)
+    return list(groups.values())
+
+
 async def nodegroups(api: Api, uuid: str) -> list[dict[str, Any]]:
     listed = await api.collect(f"/v1/clusters/{uuid}/nodegroups", "nodegroups")
     return [await api.get(f"/v1/clusters/{uuid}/nodegroups/{g['uuid']}") for g in listed]
@@ -119,14 +132,36 @@ async def events(api: Api, uuid: str) -> list[dict[str, Any]]:
     return list(found)
 
 
+def _time(text: Any) -> datetime | None:
+    return datetime.fromisoformat(str(text)) if text else None
+
+
+def took(start: Any, end: Any) -> str:
+    """How long from ``start`` to ``end`` (ISO times), as people read it; empty when
+    either is missing (a step still running)."""
+    begun, ended = _time(start), _time(end)
+    if begun is None or ended is None:
+        return ""
+    seconds = (ended - begun).total_seconds()
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+
+
 def operations(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Steps grouped into the operations (requests) they belong to, newest first."""
+    """Steps grouped into the operations (requests) they belong to, newest first,
+    each step and each operation with how long it took."""
     groups: dict[str, dict[str, Any]] = {}
     for step in steps:
         op = groups.setdefault(
             str(step.get("request_id")), {"operation": step.get("operation"), "steps": []}
         )
-        op["steps"].append(step)
+        op["steps"].append({**step, "took": took(step.get("started_at"), step.get("finished_at"))})
+    for op in groups.values():
+        first, last = op["steps"][0], op["steps"][-1]
+        op["started_at"] = first.get("started_at")
+        op["took"] = took(first.get("started_at"), last.get("finished_at"))
     return list(reversed(groups.values()))
 
 
@@ -151,6 +186,7 @@ async def cluster_detail(ident: str, p: Page = Depends(page)) -> Response:
         "clusters/detail.html",
         template=template,
         nodegroups=await nodegroups(p.api, cluster["uuid"]),
+        picture=await picture(p.api, cluster["uuid"]),
         health=node_health(cluster),
         **values,
     )
