@@ -20,6 +20,12 @@ from moorage.cmd import api_app, startup, workers
 from moorage.cmd.serve import check_noauth_exposure, setup_logging
 from moorage.config import CONF
 
+# Seconds a worker may take to answer its parent's health check before it is replaced.
+# uvicorn's 5 s is shorter than a worker's start (its imports) on two busy cores: the
+# parent then killed and restarted starting workers, and served with fewer than asked.
+HEALTHCHECK_TIMEOUT = 30
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     config.load(args, prog="moorage-api")
@@ -40,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
                 workers=CONF.api.workers,
                 log_level="warning",
                 timeout_graceful_shutdown=CONF.api.shutdown_timeout,
+                timeout_worker_healthcheck=HEALTHCHECK_TIMEOUT,
             )
         )
 
