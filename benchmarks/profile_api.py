@@ -31,7 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.api import HEADERS, RESULTS, seed, start_server, stop_server  # noqa: E402
+from benchmarks.api import HEADERS, RESULTS, seed, start_server, stop_server, wrk  # noqa: E402
 from tests.support.databases import fresh_database  # noqa: E402
 
 # Frames whose inclusive share tells the layers apart (substring of "function (file)").
@@ -75,15 +75,9 @@ def profile(pid: int, url: str, clients: int, seconds: float, out: Path) -> dict
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    header = [f"--header={k}: {v}" for k, v in HEADERS.items()]
-    wrk = subprocess.run(
-        ["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "--latency", *header, url],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    figures = wrk(url, clients, seconds, HEADERS)
     spy.wait(timeout=60)
-    return {"wrk": _wrk_figures(wrk.stdout), **summarise(out)}
+    return {"wrk": figures, **summarise(out)}
 
 
 def drain(url: str, timeout: float = 120) -> None:
@@ -101,19 +95,6 @@ def drain(url: str, timeout: float = 120) -> None:
 def _tool(name: str) -> str:
     local = Path(sys.executable).parent / name
     return str(local) if local.exists() else (shutil.which(name) or name)
-
-
-def _wrk_figures(text: str) -> dict[str, str]:
-    figures = {}
-    for line in text.splitlines():
-        words = line.split()
-        if line.startswith("Requests/sec:"):
-            figures["req/s"] = words[1]
-        elif words[:1] in (["50%"], ["99%"]):
-            figures[f"p{words[0][:-1]}"] = words[1]
-        elif "Non-2xx" in line:
-            figures["non-2xx"] = words[-1]
-    return figures
 
 
 def summarise(raw: Path, top: int = 15) -> dict[str, Any]:
