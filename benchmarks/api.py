@@ -21,6 +21,15 @@ client sends the same token), and with the cache off (``[keystone_authtoken]
 token_cache_time = -1``: every request is validated by Keystone). The number of
 validations Keystone answered (``GET /v3/auth/tokens`` in its access log) is
 recorded for every operation. Writes benchmarks/results/api_keystone.json and .md.
+
+``--table`` reproduces issue 12's table: a real Keystone, keystonemiddleware's token
+cache on, 20 templates in ``project-a``, ``GET /v1/clustertemplates`` as ``a-member``
+with 1, 4, 16 and 64 wrk connections, each level ``--repeat`` times, and beside each
+measurement, in the same run, the same service's version document ``/`` (no
+database, no token): the ceiling of the HTTP stack, so that the ratio of the two
+means something on a machine whose load changes. ``--mode distributed`` is
+``moorage-api`` with ``--workers`` processes (2 by default), ``serve`` is ``moorage
+serve``. Needs wrk. Writes benchmarks/results/api_table_<mode>.json and .md.
 """
 
 from __future__ import annotations
@@ -150,19 +159,29 @@ def seed(url: str, templates: int, clusters: int, project: str = PROJECT) -> lis
 
 
 def start_server(
-    mode: str, url: str, tmp: Path, config: str = "", name: str = "server"
+    mode: str,
+    url: str,
+    tmp: Path,
+    config: str = "",
+    name: str = "server",
+    workers: int = 1,
+    threads: int | None = None,
 ) -> tuple[str, list[subprocess.Popen[bytes]]]:
     """Start the service on ``url``; ``config`` goes at the end of ``[DEFAULT]`` (and may
-    open sections of its own). Its configuration and log are ``tmp/<name>.conf|.log``."""
+    open sections of its own). Its configuration and log are ``tmp/<name>.conf|.log``.
+
+    With more than one API ``workers`` the API is the plain ``moorage-api`` (uvicorn's
+    workers start afresh, without the test driver): enough to read what is seeded."""
     port = free_port()
     config_file = tmp / f"{name}.conf"
     log_file = tmp / f"{name}.log"
     transport = (
         "transport_url = rabbit://guest:guest@127.0.0.1:5672/\n" if mode == "distributed" else ""
     )
+    threads_line = f"threads = {threads}\n" if threads else ""
     config_file.write_text(
         f"[DEFAULT]\nstate_path = {tmp}\n{transport}{config}[database]\nconnection = {url}\n"
-        f"[api]\nport = {port}\n[quotas]\nmax_clusters_per_project = 1000000\n"
+        f"[api]\nport = {port}\nworkers = {workers}\n{threads_line}[quotas]\nmax_clusters_per_project = 1000000\n"
         f"[catalog]\nimages = moorage-node:debian,{fake_driver.CATALOG_ENTRY}\n"
         "[kubernetes]\nhealth_polling_interval = -1\n"
     )
@@ -190,6 +209,8 @@ def start_server(
                 str(config_file),
             ],
         ]
+    if workers > 1:
+        commands[-1] = [str(Path(sys.executable).parent / "moorage-api"), *commands[-1][-2:]]
     procs = [
         subprocess.Popen(c, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
         for c in commands
@@ -448,6 +469,143 @@ def bench_keystone(args: argparse.Namespace) -> None:
     )
 
 
+LEVELS = (1, 4, 16, 64)
+TABLE_REQUEST = "/v1/clustertemplates"
+
+
+def wrk(url: str, clients: int, seconds: float, headers: dict[str, str]) -> dict[str, Any]:
+    """wrk's throughput, latency percentiles (ms) and errors for ``clients`` connections."""
+    done = subprocess.run(
+        [
+            "wrk",
+            f"-t{min(clients, 2)}",
+            f"-c{clients}",
+            f"-d{int(seconds)}s",
+            "--latency",
+            *(f"--header={k}: {v}" for k, v in headers.items()),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures: dict[str, Any] = {"errors": 0}
+    for line in done.stdout.splitlines():
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            figures["throughput_rps"] = float(words[1])
+        elif words[:1] in (["50%"], ["99%"]):
+            figures[f"p{words[0][:-1]}_ms"] = _milliseconds(words[1])
+        elif "Non-2xx" in line or line.strip().startswith("Socket errors"):
+            figures["errors"] += sum(int(w.strip(",")) for w in words if w.strip(",").isdigit())
+    return figures
+
+
+def _milliseconds(text: str) -> float:
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+    number = text.rstrip("usm")
+    return round(float(number) * units[text[len(number) :]], 2)
+
+
+def table_runs(base: str, token: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Every level ``args.repeat`` times: the template list, then ``/`` right after it."""
+    headers = {**HEADERS, "X-Auth-Token": token}
+    warm_up(base, {"X-Auth-Token": token})
+    runs = []
+    for repeat in range(args.repeat):
+        for clients in LEVELS:
+            row = wrk(base + TABLE_REQUEST, clients, args.seconds, headers)
+            root = wrk(base + "/", clients, args.seconds, {})
+            row.update(
+                repeat=repeat,
+                clients=clients,
+                root_rps=root["throughput_rps"],
+                root_p99_ms=root["p99_ms"],
+                ratio=round(row["throughput_rps"] / root["throughput_rps"], 3),
+            )
+            print(json.dumps(row), flush=True)
+            runs.append(row)
+    return runs
+
+
+def spread(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per level: the lowest and highest of each figure over the repeats."""
+    rows = []
+    for clients in LEVELS:
+        level = [r for r in runs if r["clients"] == clients]
+
+        def span(key: str, rows: list[dict[str, Any]] = level) -> str:
+            values = sorted(r[key] for r in rows)
+            return f"{values[0]}" if values[0] == values[-1] else f"{values[0]}-{values[-1]}"
+
+        rows.append(
+            {
+                "clients": clients,
+                **{k: span(k) for k in ("throughput_rps", "p99_ms", "root_rps", "ratio")},
+                "errors": sum(r["errors"] for r in level),
+            }
+        )
+    return rows
+
+
+TABLE_COLUMNS = [
+    ("clients", "clients"),
+    ("templates req/s", "throughput_rps"),
+    ("templates p99 ms", "p99_ms"),
+    ("`/` req/s", "root_rps"),
+    ("ratio to `/`", "ratio"),
+    ("errors", "errors"),
+]
+
+
+def bench_table(args: argparse.Namespace) -> None:
+    loads = {"before": load_average()}
+    with tempfile.TemporaryDirectory() as name, keystone(Path(name)) as ks:
+        tmp = Path(name)
+        project = ks.find("projects", KEYSTONE_PROJECT)
+        with fresh_database("postgresql", tmp) as url:
+            seed(url, args.templates, 1, project)  # one cluster: warm_up looks for it
+            workers = args.workers if args.mode == "distributed" else 1
+            base, procs = start_server(
+                args.mode, url, tmp, ks.authtoken_config(), "table", workers, args.threads
+            )
+            try:
+                runs = table_runs(base, ks.token(KEYSTONE_USER), args)
+            finally:
+                stop_server(procs)
+    loads["after"] = load_average()
+    served = f"moorage-api, {workers} workers" if args.mode == "distributed" else "moorage serve"
+    if args.threads:
+        served += f", {args.threads} threads"
+    results = {
+        **common(args),
+        "served_by": served,
+        "repeat": args.repeat,
+        "load_average": loads,
+        "note": args.note,
+        "runs": runs,
+        "spread": spread(runs),
+    }
+    lines = [
+        f"# Template list with Keystone, {served} ({results['date']})",
+        "",
+        f"Machine: {results['machine']}. `GET {TABLE_REQUEST}` of {args.templates} templates "
+        f"as `{KEYSTONE_USER}` (member of `{KEYSTONE_PROJECT}`) with one token, "
+        "keystonemiddleware's in-process token cache on, PostgreSQL; wrk for "
+        f"{args.seconds} s per level, every level {args.repeat} times, each followed at "
+        "once by the version document `/` (no database, no token) at the same level: "
+        "*ratio to `/`* is templates req/s over `/` req/s, the share of the HTTP stack's "
+        "ceiling that the request keeps. Ranges are the lowest and highest over the "
+        "repeats.",
+        "",
+        f"Load average (1, 5, 15 min) before: {loads['before']}, after: {loads['after']}"
+        + (f". {args.note.rstrip('.')}." if args.note else "."),
+        "",
+        *table(results["spread"], TABLE_COLUMNS),
+    ]
+    save(f"api_table_{args.mode}", results, lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--mode", choices=["serve", "distributed"], default="serve")
@@ -456,9 +614,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--templates", type=int, default=1000)
     parser.add_argument("--clusters", type=int, default=10000)
-    parser.add_argument("--note", default="", help="a remark for the --auth keystone results")
+    parser.add_argument("--note", default="", help="a remark for the results")
+    parser.add_argument("--table", action="store_true", help="issue 12's table (see above)")
+    parser.add_argument("--repeat", type=int, default=3, help="--table: runs of every level")
+    parser.add_argument("--workers", type=int, default=2, help="--table: moorage-api workers")
+    parser.add_argument("--threads", type=int, help="--table: [api] threads (default: its own)")
     args = parser.parse_args()
-    if args.auth == "keystone":
+    if args.table:
+        if args.templates == parser.get_default("templates"):
+            args.templates = 20
+        args.clusters = 1
+        bench_table(args)
+    elif args.auth == "keystone":
         bench_keystone(args)
     else:
         bench_noauth(args)

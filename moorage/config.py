@@ -108,6 +108,21 @@ api_opts = [
     cfg.PortOpt("port", default=9511, help="Port the API listens on."),
     cfg.IntOpt("max_limit", default=1000, min=1, help="Largest page a collection returns."),
     cfg.IntOpt("workers", default=1, min=1, help="Number of API worker processes."),
+    cfg.IntOpt(
+        "threads",
+        default=40,
+        min=1,
+        help="Requests one API process works on at the same time (the thread pool its "
+        "routes run in); the others wait their turn. Keep [database] max_pool_size plus "
+        "its overflow (as many again) above it.",
+    ),
+    cfg.IntOpt(
+        "shutdown_timeout",
+        default=30,
+        min=1,
+        help="Seconds a stopping moorage-api lets the requests in progress finish before "
+        "it cancels them. A worker process still running 5 seconds after that is killed.",
+    ),
     cfg.StrOpt(
         "healthcheck_disable_file",
         default="/etc/moorage/healthcheck_disable",

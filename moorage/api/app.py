@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from anyio import to_thread
 from fastapi import Depends, FastAPI
 
 from moorage.api import docs, errors, keystone, metrics
@@ -9,10 +13,26 @@ from moorage.api.common import reject_unknown_args
 from moorage.api.middleware import ApiMiddleware
 from moorage.api.observe import AccessLogMiddleware
 from moorage.api.routes import REGISTERED, root
+from moorage.config import CONF
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Size the thread pool the routes (plain ``def``) run in: ``[api] threads``.
+
+    anyio's default is 40, kept as the default. Only one thread holds the GIL at a
+    time and each database or Keystone round trip ends queueing for it behind the
+    others, so fewer threads may answer as many requests with a shorter tail; but a
+    request waiting long (a conductor's answer) holds its thread, so too few stall
+    the process. benchmarks/api.py --table --threads measures it.
+    """
+    to_thread.current_default_thread_limiter().total_tokens = CONF.api.threads
+    yield
 
 
 def create_app() -> FastAPI:
     app = FastAPI(
+        lifespan=lifespan,
         title="Moorage container-infra API",
         version="1.14",
         description="OpenStack Magnum's container-infra v1 API, served by Moorage.",

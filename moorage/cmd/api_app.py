@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from moorage import config
 from moorage.api.app import create_app
+from moorage.cmd import workers
 from moorage.cmd.serve import setup_logging
 from moorage.config import CONF
 from moorage.dashboard.mount import mount as mount_dashboard
@@ -30,6 +31,7 @@ ARGS_ENV = "MOORAGE_API_ARGS"
 
 def create() -> FastAPI:
     """uvicorn's factory: configuration, logging, DB, then the app with the bus attached."""
+    workers.end_with_parent()
     config.load(json.loads(os.environ.get(ARGS_ENV, "[]")), prog="moorage-api")
     setup_logging()
     session.configure()

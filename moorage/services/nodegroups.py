@@ -7,7 +7,7 @@ import uuid as uuidlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
@@ -55,6 +55,30 @@ def of_clusters(
         .order_by(models.NodeGroup.id)
     )
     for group in session.scalars(stmt):
+        groups[group.cluster_id].append(group)
+    return groups
+
+
+# What presenting a cluster reads of its node groups (``summaries_of``).
+SUMMARY_COLUMNS = (
+    "cluster_id",
+    "name",
+    "role",
+    "node_count",
+    "node_addresses",
+    "status",
+    "status_reason",
+)
+
+
+def summaries_of(session: Session, cluster_uuids: Sequence[str]) -> dict[str, list[Row[Any]]]:
+    """``of_clusters`` for reading only: plain rows of ``SUMMARY_COLUMNS``, not ORM objects, whose construction was a third of the time of
+    a page of 100 clusters."""
+    groups: dict[str, list[Row[Any]]] = {uuid: [] for uuid in cluster_uuids}
+    table = models.NodeGroup.__table__
+    columns = [table.c[name] for name in SUMMARY_COLUMNS]
+    stmt = select(*columns).where(table.c.cluster_id.in_(list(cluster_uuids))).order_by(table.c.id)
+    for group in session.execute(stmt):
         groups[group.cluster_id].append(group)
     return groups
 

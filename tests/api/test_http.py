@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
 from moorage.api import policy
+from moorage.api.common import json_response
+from moorage.api.routes import REGISTERED
 from moorage.config import CONF
 from tests.api.conftest import Api, assert_error, template_body
 
@@ -239,3 +244,43 @@ def test_one_access_log_line_per_request(alice: Api, caplog: pytest.LogCaptureFi
     for line, response, status in ((lines[0], ok, 200), (lines[1], refused, 406)):
         assert line.startswith(f'testclient "GET /v1/clustertemplates" {status} '), line
         assert line.endswith(f" ms {response.headers['x-openstack-request-id']}"), line
+
+
+def test_get_routes_answer_the_bytes_fastapis_encoder_would(alice: Api) -> None:
+    """The GET routes skip ``jsonable_encoder``: their bodies are what it would make."""
+    template = alice.post("/v1/clustertemplates", template_body()).json()
+    cluster = alice.post(
+        "/v1/clusters", {"name": "c1", "cluster_template_id": template["uuid"]}
+    ).json()
+    for path in (
+        "/v1/clustertemplates",
+        f"/v1/clustertemplates/{template['uuid']}",
+        "/v1/clusters/detail",
+        f"/v1/clusters/{cluster['uuid']}",
+    ):
+        response = alice.get(path)
+        assert response.status_code == 200, response.text
+        expected = JSONResponse(jsonable_encoder(response.json())).body
+        assert response.content == expected
+        assert response.headers["content-type"] == "application/json"
+
+
+def test_json_response_falls_back_to_the_encoder() -> None:
+    when = datetime(2026, 1, 2, 3, 4, 5)
+    assert json_response({"at": when}).body == b'{"at":"2026-01-02T03:04:05"}'
+    assert json_response({"n": [1, "é"]}).body == '{"n":[1,"é"]}'.encode()
+
+
+def test_only_plain_get_routes_skip_the_encoder() -> None:
+    """A route with a status, headers or a method of its own keeps FastAPI's way."""
+    wrapped = {
+        (method, router.prefix + route.path)
+        for router in REGISTERED
+        for route in router.routes
+        if hasattr(getattr(route, "endpoint", None), "__wrapped__")
+        for method in getattr(route, "methods", ())
+    }
+    assert ("GET", "/clusters") in wrapped
+    assert ("GET", "/clustertemplates/{ident}") in wrapped
+    assert ("GET", "/clusters/{cluster_ident}/nodegroups") in wrapped
+    assert not {method for method, _ in wrapped} - {"GET"}

@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ from typing import Any
 
 import httpx
 import kombu
+import psutil
 import psycopg
 import pytest
 
@@ -115,6 +118,17 @@ class Deployment:
 RUNNER = [sys.executable, "-m", "tests.support.fake_conductor"]
 
 
+def migrate(config: Path) -> None:
+    """``moorage-db-manage upgrade`` of the database ``config`` names."""
+    upgrade = subprocess.run(
+        [str(BIN / "moorage-db-manage"), "--config-file", str(config), "upgrade"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert upgrade.returncode == 0, upgrade.stderr
+
+
 @contextmanager
 def deployment(
     tmp: Path, database: str, conductor_env: dict[str, str] | None = None
@@ -123,13 +137,7 @@ def deployment(
     run = uuid.uuid4().hex[:12]
     port = free_port()
     config = write_config(tmp, database, run, port, workers=1)
-    upgrade = subprocess.run(
-        [str(BIN / "moorage-db-manage"), "--config-file", str(config), "upgrade"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert upgrade.returncode == 0, upgrade.stderr
+    migrate(config)
     url = f"http://127.0.0.1:{port}"
     log = tmp / "conductor.log"
     with (
@@ -324,3 +332,66 @@ connection = sqlite:///{tmp_path / "empty.sqlite"}
     assert done.returncode != 0
     assert "moorage-db-manage upgrade" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def worker_pids(parent: int) -> set[int]:
+    """The uvicorn worker processes of a ``moorage-api`` (not multiprocessing's tracker)."""
+    children = psutil.Process(parent).children()
+    return {c.pid for c in children if "spawn_main" in " ".join(c.cmdline())}
+
+
+def serving_pids(log: Path) -> set[int]:
+    """The processes that wrote an access line to ``log`` (its format logs the pid)."""
+    lines = [line.split() for line in log.read_text().splitlines()]
+    return {int(words[2]) for words in lines if "moorage.api.access" in words}
+
+
+def running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def stalled_request(port: int) -> socket.socket:
+    """A connection whose request is in progress for ever: its body never comes."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(
+        b"POST /v1/clustertemplates HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 100\r\n\r\n{"
+    )
+    return sock
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
+def test_no_worker_outlives_its_parent(tmp_path: Path, database: str, signum: int) -> None:
+    """Two workers both serve; once the parent is stopped (or killed), while a request
+    that never ends is in progress, no worker is left and the port is closed."""
+    port = free_port()
+    config = write_config(tmp_path, database, uuid.uuid4().hex[:12], port, workers=2)
+    config.write_text(config.read_text().replace("[api]\n", "[api]\nshutdown_timeout = 2\n"))
+    migrate(config)
+    url, log = f"http://127.0.0.1:{port}", tmp_path / "api.log"
+    with process(
+        [str(BIN / "moorage-api"), "--config-file", str(config)], log, answers(url)
+    ) as api:
+
+        def both_serve() -> set[int]:
+            with ThreadPoolExecutor(8) as pool:  # new connections, spread over the workers
+                list(pool.map(lambda _: httpx.get(url + "/", timeout=10), range(16)))
+            # uvicorn replaces a worker that misses a health check: ask again each time
+            workers = worker_pids(api.pid)
+            return workers if len(workers) == 2 and workers <= serving_pids(log) else set()
+
+        workers = wait_for(both_serve)
+        with stalled_request(port):
+            time.sleep(0.5)  # the worker that took it is reading its body
+            api.send_signal(signum)
+            api.wait(timeout=60)
+            wait_for(lambda: not any(running(pid) for pid in workers), timeout=60)
+    assert not port_open(port)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.real.test_distributed import BIN, HEADERS, RUNNER, answers, logged, process
+from tests.real.test_distributed import HEADERS, RUNNER, answers, logged, migrate, process
 from tests.support import fake_driver
 from tests.support.live import free_port
 
@@ -78,16 +78,6 @@ def write_config(tmp: Path, name: str, database: str, run: str, settings: str = 
         )
     )
     return path
-
-
-def migrate(config: Path) -> None:
-    upgrade = subprocess.run(
-        [str(BIN / "moorage-db-manage"), "--config-file", str(config), "upgrade"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert upgrade.returncode == 0, upgrade.stderr
 
 
 @contextmanager

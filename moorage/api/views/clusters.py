@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
@@ -213,7 +213,7 @@ def render(
 
     Keys are Magnum's cluster names (``stack_id`` becomes ``cluster_id`` from 1.13).
     """
-    groups = nodegroups.of_clusters(session, [row.uuid for row in rows])
+    groups = nodegroups.summaries_of(session, [row.uuid for row in rows])
     template_uuids = {row.cluster_template_id for row in rows}
     stmt = select(models.ClusterTemplate.uuid, models.ClusterTemplate.labels).where(
         models.ClusterTemplate.uuid.in_(template_uuids)
@@ -239,7 +239,7 @@ def render(
 def _full(
     request: Request,
     row: models.Cluster,
-    groups: list[models.NodeGroup],
+    groups: Sequence[Row[Any]],
     template_labels: dict[str, str] | None,
     collection_name: str = COLLECTION,
 ) -> dict[str, Any]:
