@@ -25,6 +25,9 @@ token (``OpenStack-System-Scope: all``) or a domain-scoped one is refused by eve
 resource rule, even with the admin role, with the same 403 as any other denial.
 Magnum leaves its admin-only rules unscoped; here they are project-scoped too, so a
 system-scoped admin gets no cross-project view either.
+
+``whoami:get`` (Moorage's ``GET /v1/whoami``) is about the caller, not a project's
+resources: by default any authenticated caller of any scope may ask it.
 """
 
 from __future__ import annotations
@@ -212,6 +215,21 @@ _OTHER_RULES = (
     Rule("magnum-service:get_all", ADMIN, "GET", "/v1/mservices", "List conductor services."),
 )
 
+# Rules on the caller itself rather than on a project's resources: any authenticated
+# caller, of any scope, may learn what its own credentials say (a token's holder
+# could ask Keystone the same), so a system- or domain-scoped token is answered too.
+CALLER = ""
+CALLER_SCOPES = ["system", "domain", "project"]
+_CALLER_RULES = (
+    Rule(
+        "whoami:get",
+        CALLER,
+        "GET",
+        "/v1/whoami",
+        "Show the caller's own user, project, roles and scope (Moorage).",
+    ),
+)
+
 
 def resource_rules() -> list[Rule]:
     """Every rule on a resource, with Magnum's names and new defaults."""
@@ -230,7 +248,12 @@ def resource_rules() -> list[Rule]:
     return rules + list(_OTHER_RULES)
 
 
-def _default(rule: Rule) -> policy.DocumentedRuleDefault:
+def caller_rules() -> list[Rule]:
+    """Every rule on the caller's own identity (not project-scoped)."""
+    return list(_CALLER_RULES)
+
+
+def _default(rule: Rule, scopes: list[str]) -> policy.DocumentedRuleDefault:
     old = OLD_DEFAULTS.get(rule.check)
     deprecated = (
         policy.DeprecatedRule(
@@ -247,14 +270,15 @@ def _default(rule: Rule) -> policy.DocumentedRuleDefault:
         check_str=rule.check,
         description=rule.description,
         operations=[{"path": rule.path, "method": rule.method}],
-        scope_types=["project"],
+        scope_types=scopes,
         deprecated_rule=deprecated,
     )
 
 
 def defaults() -> list[policy.RuleDefault]:
     base = [policy.RuleDefault(name, check) for name, check in BASE_RULES.items()]
-    return base + [_default(rule) for rule in resource_rules()]
+    resources = [_default(rule, ["project"]) for rule in resource_rules()]
+    return base + resources + [_default(rule, CALLER_SCOPES) for rule in caller_rules()]
 
 
 _lock = threading.Lock()

@@ -253,6 +253,21 @@ Catalog = optional(
     },
 )
 
+Whoami = optional(
+    "Whoami",
+    {
+        "user_id": str,
+        "user_name": str,
+        "user_domain_id": str,
+        "project_id": str,
+        "project_name": str,
+        "roles": list[str],
+        "is_admin": bool,
+        "system_scope": str,
+        "domain_scope": str,
+    },
+)
+
 Stats = optional("Stats", {"clusters": int, "nodes": int})
 
 Versions = optional("Versions", {"name": str, "description": str, "versions": list[Text]})

@@ -141,6 +141,11 @@ class Api:
             marker = re.search(r"[?&]marker=([^&]+)", nxt)
             page = await self.get(path, **{**params, "marker": marker and marker.group(1)}) or {}
 
+    async def whoami(self) -> dict[str, Any]:
+        """The caller's user, project and roles as the API acts on them
+        (``GET /v1/whoami``, Moorage's own route)."""
+        return dict(await self.get("/v1/whoami") or {})
+
     async def keystone_url(self) -> str:
         """Keystone's URL as the API names it to an unauthenticated caller (401's
         ``WWW-Authenticate: Keystone uri="..."``)."""

@@ -38,7 +38,8 @@ class Session:
     token: str = ""
     project_id: str = ""
     project_name: str = ""
-    # Roles as Keystone gave them; empty when the API does not say (http_basic).
+    # Roles as Keystone's token or the API's ``/v1/whoami`` gave them; empty when
+    # neither said (an API whose policy will not answer whoami).
     roles: tuple[str, ...] = ()
     # Set once the API refused a write with 403: write buttons are hidden from then on.
     read_only: bool = False

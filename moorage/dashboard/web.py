@@ -87,10 +87,42 @@ def anonymous_page(request: Request) -> Page:
     return page
 
 
-def page(request: Request) -> Page:
-    """Dependency of every page behind sign-in."""
+async def identified(api: Api, session: Session) -> Session | None:
+    """``session`` with the project and roles the API says its caller has.
+
+    Under http_basic and noauth nothing else tells the dashboard what a user may do,
+    and a reader should see no write buttons from its first page. None when the API
+    will not say (a policy that refuses ``whoami:get``, an API without the route):
+    then write buttons show until the first refusal makes the session read-only.
+    """
+    try:
+        me = await api.whoami()
+    except Unauthenticated:
+        raise
+    except ApiError as exc:
+        if exc.status in (403, 404):
+            return None
+        raise
+    project = str(me.get("project_id") or "")
+    return replace(
+        session,
+        project_id=project,
+        project_name=str(me.get("project_name") or project),
+        roles=tuple(str(r) for r in me.get("roles") or ()),
+    )
+
+
+async def page(request: Request) -> Page:
+    """Dependency of every page behind sign-in (noauth: asks the API, on the
+    session's first page, which project and roles every caller has)."""
     found = anonymous_page(request)
-    if strategy() != "noauth" and not found.session.signed_in:
+    if strategy() == "noauth":
+        if not found.session.roles:
+            known = await identified(found.api, found.session)
+            if known is not None:
+                found.update(known)
+        return found
+    if not found.session.signed_in:
         raise SignInRequired(found.session.ended)
     return found
 
@@ -164,7 +196,7 @@ async def form_list(page: Page, name: str) -> list[str]:
 
 def note_refusal(page: Page, exc: ApiError) -> str:
     """A policy refusal of a write: from now on the session shows no write buttons
-    (under http_basic the API says no other way what a user may do). The API's text."""
+    (roles say what a user may do, but a policy file may say otherwise). The API's text."""
     if exc.status == 403 and exc.title != STALE_FORM:
         page.update(replace(page.session, read_only=True))
     return exc.message

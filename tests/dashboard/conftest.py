@@ -17,7 +17,11 @@ USERS = {
     "alice": ("project-a", ["member"]),
     "carol": ("project-a", ["reader"]),
     "bob": ("project-b", ["member"]),
+    # A reader the API will not tell its roles (the policy below refuses it whoami:get):
+    # the dashboard learns them from the first refusal, as before the route existed.
+    "dave": ("project-a", ["reader"]),
 }
+POLICY = '"whoami:get": "not user_id:dave"\n'
 
 
 @pytest.fixture(scope="session")
@@ -32,9 +36,11 @@ def users_config(tmp: Path) -> str:
         f"  {u}: {{project_id: {p}, roles: [{', '.join(r)}]}}" for u, (p, r) in USERS.items()
     ]
     (tmp / "users.yaml").write_text("\n".join(lines) + "\n")
+    (tmp / "policy.yaml").write_text(POLICY)
     return (
         "auth_strategy = http_basic\n[http_basic]\n"
         f"auth_file = {tmp / 'htpasswd'}\nprojects_file = {tmp / 'users.yaml'}\n"
+        f"[oslo_policy]\npolicy_file = {tmp / 'policy.yaml'}\n"
     )
 
 

@@ -60,7 +60,8 @@ def test_stats_and_services(noauth: Browser, noauth_server: LiveServer) -> None:
 
 def test_a_member_gets_the_apis_403(basic: Browser) -> None:
     sign_in(basic, "alice")
-    basic.click_link("Admin")  # the API says nothing of roles under http_basic
+    assert "Admin" not in basic.links()  # /v1/whoami said: a member
+    basic.open("/dashboard/admin/quotas")
     assert basic.error() == "Policy doesn't allow quota:get_all to be performed. (HTTP 403)"
     basic.open("/dashboard/admin/services")
     assert basic.error() == (

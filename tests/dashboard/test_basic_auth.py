@@ -1,5 +1,7 @@
 """The dashboard with auth_strategy = http_basic: sign-in, sign-out, a stale or
-forged form, an unreadable session, a reader, and projects kept apart."""
+forged form, an unreadable session, a reader (its roles from the API's
+``/v1/whoami``, or from its first 403 when the API will not say), and projects kept
+apart."""
 
 from __future__ import annotations
 
@@ -66,33 +68,63 @@ def test_a_post_without_the_forms_token_changes_nothing(
     assert "forged" not in basic.links()
 
 
+def create_template_refused(browser: Browser, name: str) -> None:
+    """Fill in the open template form as a reader and get the API's refusal."""
+    browser.fill("coe", "swarm-mode")
+    browser.fill("name", name)
+    browser.fill("image_id", "moorage-node")
+    browser.submit("Create template")
+    error = browser.find(".error").text
+    assert error.startswith("Policy doesn't allow cluster") and error.endswith("(HTTP 403)")
+
+
 def test_reader_sees_no_write_buttons_and_gets_the_apis_403(basic: Browser) -> None:
     sign_in(basic, "alice")
+    assert "Create cluster" in basic.links() and "Admin" not in basic.links()  # a member
     flows.create_template(basic, {**flows.NOOP_TEMPLATE, "name": "a-template"})
     flows.create_cluster(basic, "a-cluster", "a-template")
     flows.wait_status(basic, "CREATE_COMPLETE")
     basic.submit("Sign out")
 
     sign_in(basic, "carol")  # a reader of the same project
-    basic.open("/dashboard/clusters")
+    # The API's /v1/whoami told the dashboard the roles at sign-in: nothing to write
+    # from the first page on, before any refusal.
+    assert basic.path == "/dashboard/clusters"
     assert "a-cluster" in basic.links()
-    # The API does not tell a client its roles under http_basic: the first refusal does.
-    basic.open("/dashboard/templates/new")
-    basic.fill("coe", "swarm-mode")
-    basic.fill("name", "by-a-reader")
-    basic.fill("image_id", "moorage-node")
-    basic.submit("Create template")
-    error = basic.find(".error").text
-    assert error.startswith("Policy doesn't allow cluster") and error.endswith("(HTTP 403)")
+    assert not {"Create cluster", "Admin"} & set(basic.links())
+    assert "carol in project-a · read-only" in basic.text()
+    assert "Clusters: 1 of" in basic.find(".quota").text
+    basic.open("/dashboard/templates")
+    assert "Create template" not in basic.links()
     basic.open("/dashboard/clusters")
-    assert "Create cluster" not in basic.links()
-    assert "read-only" in basic.text()
     basic.click_link("a-cluster")
     assert not {"Resize", "Delete", "Add node group"} & set(basic.links())
     basic.shot("reader-cluster-detail")
+    basic.open("/dashboard/templates/new")  # the form, typed in by hand
+    create_template_refused(basic, "by-a-reader")
     basic.submit("Sign out")
 
     sign_in(basic, "bob")  # another project
     basic.open("/dashboard/clusters")
     assert "a-cluster" not in basic.links()
     assert "No clusters." in basic.text()
+    # The project is known without a cluster of its own to learn it from.
+    assert "Clusters: 0 of" in basic.find(".quota").text
+
+
+def test_a_reader_the_api_will_not_name_is_read_only_after_its_first_403(
+    basic: Browser,
+) -> None:
+    sign_in(basic, "dave")  # the server's policy refuses dave whoami:get
+    assert basic.path == "/dashboard/clusters"
+    assert "Signed in as dave." in basic.text()
+    # Roles unknown: the write buttons show until the API refuses one.
+    assert {"Create cluster", "Admin"} <= set(basic.links())
+    basic.open("/dashboard/templates")
+    basic.click_link("Create template")
+    create_template_refused(basic, "by-dave")
+    basic.open("/dashboard/clusters")
+    assert "Create cluster" not in basic.links()
+    assert "read-only" in basic.text()
+    sign_in(basic, "dave", "wrong")  # the password is still checked without whoami
+    assert basic.find(".error").text.endswith("(HTTP 401)")

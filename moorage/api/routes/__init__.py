@@ -18,6 +18,7 @@ from moorage.api.routes import (  # noqa: E402
     mservices,
     quotas,
     stats,
+    whoami,
 )
 
 REGISTERED += [
@@ -28,6 +29,7 @@ REGISTERED += [
     stats.router,
     mservices.router,
     federations.router,
+    whoami.router,
 ]
 
 from moorage.api.routes import clusters  # noqa: E402

@@ -1,8 +1,9 @@
 """Sign-in, sign-out and (Keystone) the project switch, as ``auth_strategy`` wants them.
 
 noauth has no sign-in: every caller acts in ``[noauth] project_id``. http_basic
-checks the user and password with one read of the API. Keystone issues a
-project-scoped token, which the session keeps and the API validates as usual.
+checks the user and password by asking the API who they are (``/v1/whoami``),
+which also gives the project and roles. Keystone issues a project-scoped token,
+which the session keeps and the API validates as usual.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from moorage.dashboard.web import (
     anonymous_page,
     api_url,
     checked_form,
+    identified,
     page,
     redirect,
     render,
@@ -69,8 +71,11 @@ async def _authenticate(p: Page, form: dict[str, str]) -> Session:
         )
         return _token_session(p, token)
     candidate = Session(user=user, password=password)
-    await Api(api_url(p.request), candidate.credentials()).get("/v1/clustertemplates", limit=1)
-    return candidate
+    api = Api(api_url(p.request), candidate.credentials())
+    known = await identified(api, candidate)
+    if known is None:
+        await api.get("/v1/clustertemplates", limit=1)  # the password is checked all the same
+    return known or candidate
 
 
 @router.post("/signin")

@@ -37,12 +37,12 @@ async def _clusters(p: Page, sort: str, direction: str) -> list[dict[str, Any]]:
 
 
 def project_of(p: Page, clusters: list[dict[str, Any]]) -> str:
-    """The user's project, as far as the dashboard knows it: Keystone's token says;
-    under http_basic the API does not, and the user's clusters do."""
-    if strategy() == "noauth":
-        return str(CONF.noauth.project_id)
+    """The user's project, as far as the dashboard knows it: Keystone's token or the
+    API's ``/v1/whoami`` says; when the API would not, the user's clusters do."""
     if p.session.project_id:
         return p.session.project_id
+    if strategy() == "noauth":
+        return str(CONF.noauth.project_id)
     return next((str(c["project_id"]) for c in clusters if c.get("project_id")), "")
 
 
