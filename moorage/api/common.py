@@ -17,7 +17,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.types import DecoratedCallable
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
@@ -27,7 +27,7 @@ from moorage.api.responses import documented
 from moorage.config import CONF
 from moorage.context import RequestContext
 from moorage.db import models
-from moorage.db.query import Page, find, paginate, scoped, sortable
+from moorage.db.query import Page, columns_of, find, paginate_rows, scoped, sortable
 from moorage.db.session import transaction
 from moorage.objects import patch as jsonpatch
 from moorage.objects.fields import is_uuid_like
@@ -180,7 +180,7 @@ def listing(
     paging: Paging,
     model: type[M],
     kind: str,
-    present: Callable[[Session, list[M]], list[dict[str, Any]]],
+    present: Callable[[Session, list[Row[Any]]], list[dict[str, Any]]],
     *,
     name: str,
     policy_prefix: str,
@@ -188,6 +188,9 @@ def listing(
     all_projects: bool = True,
 ) -> dict[str, Any]:
     """One page of the ``model`` rows ``ctx`` may see, as collection ``name`` with ``next``.
+
+    ``present`` gets plain rows (``columns_of``), not ORM objects: attribute access is
+    the same, but a page is read, never changed.
 
     Shared so that every collection checks policy (``<policy_prefix>:get_all`` or
     ``:detail``), then paging, before any lookup, finds its marker like any ident
@@ -201,7 +204,8 @@ def listing(
     pg = paging.page(model)
     with transaction() as session:
         marker = find(session, model, kind, pg.marker, ctx) if pg.marker else None
-        rows = paginate(session, scoped(select(model), model, ctx), model, pg, marker)
+        stmt = scoped(columns_of(model), model, ctx)
+        rows = paginate_rows(session, stmt, model, pg, marker)
         items = present(session, rows)
     path = name + ("/detail" if detail else "")
     return collection(name, items, next_link(request, path, rows, pg))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Select, and_, case, func, or_, select
+from sqlalchemy import JSON, Row, Select, and_, case, func, or_, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
@@ -90,11 +91,35 @@ def paginate(
     page: Page,
     marker_row: M | None,
 ) -> list[M]:
-    """Keyset page after ``marker_row``, ordered by (sort_key, id).
+    """Keyset page of ``model`` objects after ``marker_row``, ordered by (sort_key, id)."""
+    return list(session.scalars(_page_of(stmt, model, page, marker_row)).all())
 
-    NULLs sort first ascending and last descending on every backend (the
-    ordering is spelled out because PostgreSQL and MariaDB disagree by default).
+
+def paginate_rows(
+    session: Session,
+    stmt: Select[Any],
+    model: type[M],
+    page: Page,
+    marker_row: M | None,
+) -> list[Row[Any]]:
+    """The same page as plain rows, for pages that are only read and presented.
+
+    Building ORM objects (identity map, instance state) was a fifth of the time of a
+    100-cluster page; a row has the same attributes when ``stmt`` selects
+    ``columns_of(model)``.
     """
+    return list(session.execute(_page_of(stmt, model, page, marker_row)).all())
+
+
+def columns_of(model: type[models.Base]) -> Select[Any]:
+    """``select`` of every mapped column, each labelled with its attribute name."""
+    mapper = sa_inspect(model)
+    return select(*(getattr(model, attr.key) for attr in mapper.column_attrs))
+
+
+def _page_of(stmt: Select[Any], model: type[M], page: Page, marker_row: M | None) -> Select[Any]:
+    """NULLs sort first ascending and last descending on every backend (the
+    ordering is spelled out because PostgreSQL and MariaDB disagree by default)."""
     column = getattr(model, page.sort_key)
     ident = model.id  # type: ignore[attr-defined]
     desc = page.sort_dir == "desc"
@@ -105,7 +130,7 @@ def paginate(
         order = (is_set.desc(), column.desc(), ident.desc())
     else:
         order = (is_set.asc(), column.asc(), ident.asc())
-    return list(session.scalars(stmt.order_by(*order).limit(page.limit)).all())
+    return stmt.order_by(*order).limit(page.limit)
 
 
 def _after(column: Any, ident: Any, row: Any, key: str, desc: bool) -> Any:

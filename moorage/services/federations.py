@@ -12,6 +12,7 @@ import uuid as uuidlib
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
@@ -28,6 +29,8 @@ RECORDED = "Federation is recorded; Moorage sets up no cross-cluster control pla
 MUTABLE = frozenset({"member_ids", "properties"})
 # The row this service hands out; routes name its type through here.
 Federation = models.Federation
+# A federation as presented: an ORM object, or a list page's plain row.
+Readable = Federation | Row[Any]
 
 
 def lookup(session: Session, ctx: RequestContext, ident: str) -> Federation:
@@ -68,7 +71,7 @@ def create(session: Session, ctx: RequestContext, values: dict[str, Any]) -> Fed
     return row
 
 
-def document(row: Federation) -> dict[str, Any]:
+def document(row: Readable) -> dict[str, Any]:
     """The federation as the document a JSON patch applies to."""
     return {
         "uuid": row.uuid,

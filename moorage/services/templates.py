@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
@@ -25,6 +25,8 @@ from moorage.objects import template_rules
 KIND = "ClusterTemplate"
 # The row this service hands out; routes name its type through here.
 Template = models.ClusterTemplate
+# A template as presented: an ORM object, or a list page's plain row.
+Readable = Template | Row[Any]
 
 
 def lookup(session: Session, ctx: RequestContext, ident: str, by_id: bool = False) -> Template:

@@ -21,7 +21,6 @@ from moorage.api.responses import documented
 from moorage.api.views import clusters
 from moorage.api.views.cluster_patch import patch_and_dispatch
 from moorage.context import RequestContext
-from moorage.db import models
 from moorage.db.session import transaction
 from moorage.objects import patch as jsonpatch
 from moorage.objects.fields import Field, Int, json_schema, parse_body, with_defaults
@@ -99,7 +98,7 @@ def _as_bay(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _present(
-    session: Session, request: Request, rows: Sequence[models.Cluster], keys: Sequence[str]
+    session: Session, request: Request, rows: Sequence[clusters.Readable], keys: Sequence[str]
 ) -> list[dict[str, Any]]:
     return [_as_bay(b) for b in clusters.render(session, request, rows, keys, COLLECTION)]
 

@@ -58,7 +58,7 @@ SCHEMA: Schema = {
 SUMMARY = ("uuid", "name", "hostcluster_id", "member_ids", "status", "properties", "links")
 
 
-def view(request: Request, row: federations.Federation, detail: bool = True) -> dict[str, Any]:
+def view(request: Request, row: federations.Readable, detail: bool = True) -> dict[str, Any]:
     body = {k: v for k, v in federations.document(row).items() if k != "project_id"}
     body["links"] = links(request, COLLECTION, row.uuid)
     body["created_at"] = iso(row.created_at)

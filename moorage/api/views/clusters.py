@@ -39,6 +39,9 @@ KIND = services.KIND
 
 COLLECTION = "clusters"
 
+# A cluster as presented: the ORM object of a show, or a list page's plain row.
+Readable = models.Cluster | Row[Any]
+
 NAME_PATTERN = r"^[a-zA-Z][a-zA-Z0-9_.-]*$"
 
 
@@ -205,7 +208,7 @@ def rollback_flag(request: Request, rollback: str | None = None) -> bool:
 def render(
     session: Session,
     request: Request,
-    rows: Sequence[models.Cluster],
+    rows: Sequence[Readable],
     keys: Sequence[str],
     collection_name: str = COLLECTION,
 ) -> list[dict[str, Any]]:
@@ -238,7 +241,7 @@ def render(
 
 def _full(
     request: Request,
-    row: models.Cluster,
+    row: Readable,
     groups: Sequence[Row[Any]],
     template_labels: dict[str, str] | None,
     collection_name: str = COLLECTION,
@@ -268,9 +271,7 @@ def show(session: Session, request: Request, row: models.Cluster) -> dict[str, A
     return render(session, request, [row], SHOW_KEYS)[0]
 
 
-Renderer = Callable[
-    [Session, Request, Sequence[models.Cluster], Sequence[str]], list[dict[str, Any]]
-]
+Renderer = Callable[[Session, Request, Sequence[Readable], Sequence[str]], list[dict[str, Any]]]
 
 
 def list_clusters(
@@ -286,7 +287,7 @@ def list_clusters(
 ) -> dict[str, Any]:
     """A page of clusters cut to the list or detail ``keys``; bays pass their own names."""
 
-    def present(session: Session, rows: list[models.Cluster]) -> list[dict[str, Any]]:
+    def present(session: Session, rows: list[Row[Any]]) -> list[dict[str, Any]]:
         return renderer(session, request, rows, keys[detail])
 
     return listing(

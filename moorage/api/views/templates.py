@@ -104,7 +104,7 @@ class Flavour:
 TEMPLATE = Flavour()
 
 
-def view(request: Request, row: Template, flavour: Flavour = TEMPLATE) -> dict[str, Any]:
+def view(request: Request, row: templates.Readable, flavour: Flavour = TEMPLATE) -> dict[str, Any]:
     """The 36 keys Magnum renders for a template, in list, show and update alike."""
     body = {key: getattr(row, key) for key in COLUMNS}
     body["labels"] = row.labels or {}
