@@ -2,13 +2,19 @@
 Chromium against a real ``moorage serve`` with the Swarm driver on the local Docker
 engine: the progress (``step i/n: ...`` and the steps as they finish) is seen while
 it runs, it reaches CREATE_COMPLETE, the timeline lists every step with how long it
-took, the picture shows its nodes Ready, and deleting it through the dashboard
-leaves no container, network or volume behind."""
+took, the picture shows its nodes Ready, a resize through the form adds a worker,
+the downloaded config ZIP works with the ``docker`` CLI (which sees the three swarm
+nodes), and deleting it through the dashboard leaves no container, network or
+volume behind."""
 
 from __future__ import annotations
 
+import io
 import re
+import subprocess
+import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import docker
 import httpx
@@ -18,6 +24,7 @@ from tests.dashboard import flows
 from tests.dashboard.browser import Browser, chromium, install
 from tests.dashboard.conftest import FAST_HEALTH
 from tests.real.test_swarm_driver import leftovers
+from tests.real.test_swarm_service import eventually
 from tests.support.live import LiveServer, serve
 
 pytestmark = pytest.mark.real
@@ -57,7 +64,7 @@ def _watch_progress(browser: Browser) -> set[str]:
 
 
 def test_a_swarm_cluster_made_through_the_form(
-    browser: Browser, server: LiveServer, docker_host: docker.DockerClient
+    browser: Browser, server: LiveServer, docker_host: docker.DockerClient, tmp_path: Path
 ) -> None:
     flows.create_template(browser, {**SWARM_TEMPLATE, "name": "swarm"})
     flows.create_cluster(browser, "dash-swarm", "swarm", nodes="1")
@@ -68,6 +75,8 @@ def test_a_swarm_cluster_made_through_the_form(
         assert any(s.startswith("done: ") for s in seen), seen
         _timeline(browser)
         _picture(browser)
+        _resize_to_two_workers(browser)
+        _config_used_with_docker(browser, tmp_path)
         browser.click_link("Delete")
         browser.submit("Delete dash-swarm")
         browser.wait_for(lambda: not browser.all("tr[data-cluster=dash-swarm]"), 120, "gone")
@@ -99,3 +108,32 @@ def _picture(browser: Browser) -> None:
         "default-worker",
     ]
     browser.shot("swarm-cluster")
+
+
+def _resize_to_two_workers(browser: Browser) -> None:
+    browser.click_link("Resize")
+    browser.fill("node_count", "2")
+    browser.submit("Resize")
+    browser.wait_for(
+        lambda: "UPDATE_COMPLETE" in browser.find("tr[data-nodegroup=default-worker]").text,
+        300,
+        "the worker group resized",
+    )
+
+
+def _config_used_with_docker(browser: Browser, tmp_path: Path) -> None:
+    """The ZIP as a user gets it, unpacked and its env file sourced for the real CLI."""
+    href = browser.driver.find_element("link text", "Get cluster config").get_attribute("href")
+    got = httpx.get(str(href), cookies=browser.cookies(), timeout=60)
+    assert got.status_code == 200, got.text
+    zipfile.ZipFile(io.BytesIO(got.content)).extractall(tmp_path)
+    script = ". dash-swarm/env.sh && docker node ls --format '{{.Status}}'"
+
+    def three_ready() -> bool:
+        listed = subprocess.run(
+            ["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+        assert listed.returncode == 0, listed.stderr
+        return listed.stdout.split() == ["Ready"] * 3
+
+    eventually(three_ready, 60, "three Ready swarm nodes through the downloaded config")
