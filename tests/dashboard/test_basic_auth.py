@@ -5,6 +5,8 @@ apart."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -40,6 +42,28 @@ def test_sign_in_is_required_and_a_wrong_password_shows_the_apis_answer(basic: B
     assert "You have signed out." in basic.text()
     basic.open("/dashboard/clusters")
     assert basic.path == "/dashboard/signin"
+
+
+@pytest.mark.parametrize("proto", ["http", "https"])
+def test_the_session_cookie_is_secure_behind_a_tls_proxy(
+    basic_server: LiveServer, proto: str
+) -> None:
+    """A TLS-terminating proxy on the same host says ``X-Forwarded-Proto: https``
+    (uvicorn trusts it from 127.0.0.1): the cookie is then ``Secure``, and only then.
+    The cookie is passed by hand: a client on plain http rightly keeps a Secure one."""
+    headers = {"X-Forwarded-Proto": proto}
+    form = httpx.get(basic_server.url + "/dashboard/signin", headers=headers)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert match, form.text
+    signed_in = httpx.post(
+        basic_server.url + "/dashboard/signin",
+        headers={**headers, "Cookie": form.headers["set-cookie"].split(";")[0]},
+        data={"csrf_token": match[1], "next": "", "user": "alice", "password": PASSWORD},
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    cookie = signed_in.headers["set-cookie"].lower()
+    assert "moorage_dashboard=" in cookie and "httponly" in cookie
+    assert ("; secure" in cookie) == (proto == "https"), cookie
 
 
 def test_an_unreadable_session_goes_back_to_sign_in_with_a_message(basic: Browser) -> None:
