@@ -17,6 +17,7 @@ from typing import Any
 import bcrypt
 import yaml
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from moorage import exceptions
 from moorage.config import CONF
@@ -223,13 +224,22 @@ def _read_text(path: str) -> str:
 _http_basic: HttpBasic | None = None
 
 
-def context_from(request: Request) -> RequestContext:
-    """FastAPI dependency: authenticate by ``[DEFAULT] auth_strategy``."""
+async def context_from(request: Request) -> RequestContext:
+    """FastAPI dependency: authenticate by ``[DEFAULT] auth_strategy``.
+
+    ``noauth`` is answered on the event loop; the others go to the thread pool
+    (keystonemiddleware may call Keystone, bcrypt is slow on purpose), so a noauth
+    request does not pay a thread-pool trip for nothing.
+    """
+    if CONF.auth_strategy == "noauth":
+        return noauth_context(request.state.request_id)
+    return await run_in_threadpool(_authenticate, request)
+
+
+def _authenticate(request: Request) -> RequestContext:
     global _http_basic
     request_id = request.state.request_id
     strategy = CONF.auth_strategy
-    if strategy == "noauth":
-        return noauth_context(request_id)
     if strategy == "http_basic":
         if _http_basic is None or _http_basic.auth_file != CONF.http_basic.auth_file:
             _http_basic = HttpBasic(CONF.http_basic.auth_file, CONF.http_basic.projects_file)
