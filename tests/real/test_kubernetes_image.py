@@ -71,6 +71,25 @@ def test_the_image_carries_every_file_the_driver_uses(
     assert listed.split() == FILES
 
 
+def test_a_new_nodes_store_holds_every_component_image_unpacked(
+    docker_host: docker.DockerClient, node_image: str
+) -> None:
+    """A fresh volume is filled from the image (so no node imports the tars at create):
+    the driver's markers for both tars, and one unpacked snapshot per component image,
+    the API server's binary among them."""
+    store = "/var/lib/containerd"
+    snapshots = f"{store}/io.containerd.snapshotter.v1.overlayfs/snapshots"
+    listed = sh(
+        docker_host,
+        node_image,
+        f"ls -a {store}; ls {snapshots} | wc -l; "
+        f"ls {snapshots}/*/fs/usr/local/bin/kube-apiserver | wc -l",
+    ).split()
+    assert {f".moorage-{t}-{RELEASE.kube}" for t in ("control-plane", "worker")} <= set(listed)
+    assert "io.containerd.metadata.v1.bolt" in listed
+    assert listed[-2:] == [str(len(stages.component_images(RELEASE))), "1"]
+
+
 def test_versions_env_matches_the_table(docker_host: docker.DockerClient, node_image: str) -> None:
     assert sh(docker_host, node_image, "cat /etc/moorage/versions.env") == versions.versions_env(
         RELEASE

@@ -54,8 +54,12 @@ def seccomp_profile(cgroup_version: str) -> str:
     return json.dumps(profile, separators=(",", ":"))
 
 
+def host_seccomp_profile(client: docker.DockerClient) -> str:
+    """The node profile for this host engine's cgroup version."""
+    info = dockerapi.call("read the host engine's cgroup version", client.info)
+    return seccomp_profile(str(info.get("CgroupVersion", "1")))
+
+
 def security_options(client: docker.DockerClient) -> list[str]:
     """``security_opt`` of a node container on this host engine."""
-    info = dockerapi.call("read the host engine's cgroup version", client.info)
-    profile = seccomp_profile(str(info.get("CgroupVersion", "1")))
-    return [f"seccomp={profile}", "apparmor=unconfined"]
+    return [f"seccomp={host_seccomp_profile(client)}", "apparmor=unconfined"]

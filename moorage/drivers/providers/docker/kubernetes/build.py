@@ -21,8 +21,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import docker
+
 from moorage.config import CONF
-from moorage.drivers.providers.docker import host
+from moorage.drivers.providers.docker import confinement, host
 from moorage.drivers.providers.docker import image as images
 from moorage.drivers.providers.docker.kubernetes import stages, versions
 from moorage.exceptions import DriverError
@@ -82,13 +84,26 @@ def _exclusive(cache: Path, progress: Progress) -> Iterator[None]:
         yield
 
 
-def _environment(cache: Path, r: versions.Release, versions_file: Path) -> dict[str, str]:
+def _environment(
+    cache: Path, r: versions.Release, versions_file: Path, seccomp_file: Path
+) -> dict[str, str]:
     return {
         **os.environ,
         **versions.script_environment(r),
         "MOORAGE_CACHE": str(cache),
         "VERSIONS_ENV": str(versions_file),
+        # node-image.sh runs a node to fill containerd's store: the provider's confinement
+        "NODE_CAPS": " ".join(
+            ["--cap-add=ALL", *(f"--cap-drop={c}" for c in confinement.DROPPED_CAPABILITIES)]
+        ),
+        "NODE_SECCOMP": str(seccomp_file),
     }
+
+
+def _seccomp_file(client: docker.DockerClient, directory: Path) -> Path:
+    path = directory / "node-seccomp.json"
+    path.write_text(confinement.host_seccomp_profile(client))
+    return path
 
 
 def build_kubernetes_node_image(
@@ -106,7 +121,7 @@ def build_kubernetes_node_image(
     with _exclusive(cache, say), tempfile.TemporaryDirectory() as tmp:
         versions_file = Path(tmp) / "versions.env"
         versions_file.write_text(versions.versions_env(r))
-        env = _environment(cache, r, versions_file)
+        env = _environment(cache, r, versions_file, _seccomp_file(client, Path(tmp)))
         for stage, runs in stages.plan(r, cache, lambda ref: images.exists(client, ref), force):
             if not runs:
                 say(f"{stage.name}: {stage.what}: done already")
