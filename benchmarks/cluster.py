@@ -13,6 +13,9 @@ driver/floor. Writes benchmarks/results/cluster.json and .md. Not a test: nothin
 is asserted.
 
     .venv/bin/python benchmarks/cluster.py [--reps 3] [--settle 10]
+
+``--coe kubernetes`` measures Kubernetes clusters instead (``benchmarks/kubernetes.py``,
+the same as ``make bench-k8s``; its settle default is 20 s there, 10 s here).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import kubernetes  # noqa: E402
 from benchmarks.api import machine, save  # noqa: E402
 from benchmarks.measure import arguments, memory_mib, run, timed, until  # noqa: E402
 from moorage.certs.authority import KeyPair, generate_ca, issue_client_cert  # noqa: E402
@@ -323,6 +327,9 @@ def write(results: dict[str, Any]) -> None:
 
 def main() -> None:
     args = arguments(__doc__ or "", 10)
+    if args.coe == "kubernetes":
+        kubernetes.measure(args)
+        return
     host = docker_host.local()
     image.build(client=host)  # cached: nothing happens when the node image exists
     version = host.version()["Version"]

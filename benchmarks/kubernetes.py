@@ -25,6 +25,7 @@ fails. Writes benchmarks/results/kubernetes.json and .md. Not a test.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import ipaddress
 import os
@@ -276,7 +277,11 @@ def report(results: dict[str, Any]) -> list[str]:
 
 
 def main() -> None:
-    args = arguments(__doc__ or "", 20)
+    measure(arguments(__doc__ or "", 20))
+
+
+def measure(args: argparse.Namespace) -> None:
+    """The whole benchmark; ``benchmarks/cluster.py --coe kubernetes`` runs it too."""
     version = docker_version()
     driver = KubernetesDriver(DockerProvider())
     load_before = [round(x, 2) for x in os.getloadavg()]

@@ -59,6 +59,12 @@ def arguments(doc: str, settle: float) -> argparse.Namespace:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--settle", type=float, default=settle, help="seconds before docker stats")
     parser.add_argument("--note", action="append", default=[], help="a line for the report")
+    parser.add_argument(
+        "--coe",
+        choices=["swarm-mode", "kubernetes"],
+        default="swarm-mode",
+        help="cluster.py: which driver (kubernetes runs kubernetes.py's measurements)",
+    )
     return parser.parse_args()
 
 
