@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -95,7 +96,12 @@ def _finish_all(cache: Path, r: versions.Release) -> set[str]:
     stages.rootfs_tar(cache).write_bytes(b"tar")
     for tar in ("control-plane", "worker"):
         (cache / "k8s" / r.kube / f"{tar}.tar").write_bytes(b"tar")
-    return {*stages.component_images(r), r.node_image, versions.balancer_image()}
+    return {
+        *stages.component_images(r),
+        r.node_image,
+        versions.node_recipe_image(r.kube),
+        versions.balancer_image(),
+    }
 
 
 def running(plan: list[tuple[stages.Stage, bool]]) -> list[str]:
@@ -121,6 +127,27 @@ def test_force_redoes_the_image_stages_only(tmp_path: Path) -> None:
 def test_a_missing_node_image_is_the_only_stage_run_but_the_last(tmp_path: Path) -> None:
     images = _finish_all(tmp_path, DEFAULT) - {DEFAULT.node_image}
     assert running(stages.plan(DEFAULT, tmp_path, images.__contains__)) == ["node", "balancer"]
+
+
+def test_a_node_image_of_an_older_recipe_is_made_again(tmp_path: Path) -> None:
+    """The version's tag is there, the recipe's is not: the image is an older build's."""
+    images = _finish_all(tmp_path, DEFAULT) - {versions.node_recipe_image(DEFAULT.kube)}
+    assert running(stages.plan(DEFAULT, tmp_path, images.__contains__)) == ["node", "balancer"]
+
+
+def test_the_recipe_tag_follows_the_node_image_script(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy of the package with one byte more in node-image.sh names another recipe."""
+    before = versions.node_recipe_image(DEFAULT.kube)
+    copy = tmp_path / "kubernetes"
+    shutil.copytree(stages.package_dir(), copy)
+    with (copy / "scripts" / "node-image.sh").open("a") as script:
+        script.write("\n")
+    monkeypatch.setattr(versions.resources, "files", lambda _package: copy)
+    after = versions.node_recipe_image(DEFAULT.kube)
+    assert after != before
+    assert after.startswith(f"{versions.IMAGE_REPOSITORY}/node-recipe:{DEFAULT.kube}-")
 
 
 def test_a_go_stage_that_runs_makes_the_images_run_again(tmp_path: Path) -> None:

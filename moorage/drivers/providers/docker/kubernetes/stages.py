@@ -20,6 +20,7 @@ from moorage.drivers.providers.docker.kubernetes.versions import (
     IMAGE_REPOSITORY,
     Release,
     balancer_image,
+    node_recipe_image,
 )
 
 GO, ROOTFS, IMAGE = "go", "rootfs", "image"
@@ -104,7 +105,7 @@ def done(stage: Stage, r: Release, cache: Path, image_exists: Callable[[str], bo
         return all(t.is_file() for t in tars) and all(map(image_exists, component_images(r)))
     if stage.name == "balancer":
         return image_exists(balancer_image())
-    return image_exists(r.node_image)
+    return image_exists(r.node_image) and image_exists(node_recipe_image(r.kube))
 
 
 def plan(

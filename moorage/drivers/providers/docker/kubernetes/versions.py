@@ -29,6 +29,19 @@ def balancer_image() -> str:
     return f"{BALANCER_IMAGE_NAME}:{hashlib.sha256(source).hexdigest()[:12]}"
 
 
+def node_recipe_image(kube: str) -> str:
+    """A second tag the node image stage gives its image, naming a hash of what makes it
+    (``scripts/node-image.sh`` and ``node/``): the driver uses the plain version tag, so
+    an image made by an older recipe has the tag but not this one, and the next
+    ``moorage image build`` makes it again instead of keeping it."""
+    here = resources.files(__package__)
+    digest = hashlib.sha256(here.joinpath("scripts", "node-image.sh").read_bytes())
+    node = here.joinpath("node")
+    for name in sorted(entry.name for entry in node.iterdir()):
+        digest.update(name.encode() + b"\0" + node.joinpath(name).read_bytes())
+    return f"{IMAGE_REPOSITORY}/node-recipe:{kube}-{digest.hexdigest()[:12]}"
+
+
 @dataclass(frozen=True)
 class Release:
     kube: str
@@ -91,6 +104,7 @@ def script_environment(r: Release) -> dict[str, str]:
         "PAUSE_IMAGE": r.pause_image,
         "IMAGE_REPOSITORY": IMAGE_REPOSITORY,
         "NODE_IMAGE": r.node_image,
+        "NODE_RECIPE_IMAGE": node_recipe_image(r.kube),
         "BALANCER_IMAGE": balancer_image(),
     }
 

@@ -6,7 +6,7 @@
 # containerd's config; `docker import`ed, then given containerd's store with every
 # component image already imported and unpacked (seed_store below) as $NODE_IMAGE.
 . "$(dirname "$0")/common.sh"
-require K8S_VERSION PAUSE_IMAGE NODE_IMAGE VERSIONS_ENV NODE_CAPS NODE_SECCOMP
+require K8S_VERSION PAUSE_IMAGE NODE_IMAGE NODE_RECIPE_IMAGE VERSIONS_ENV NODE_CAPS NODE_SECCOMP
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$CACHE/k8s/$K8S_VERSION/bin
 R=$(mktemp -d)
@@ -70,4 +70,6 @@ seed_store() {
 	DOCKER_BUILDKIT=0 docker build -q -t "$NODE_IMAGE" "$ctx" >/dev/null
 }
 seed_store
+# the recipe's tag last: with it the stage is done (stages.py), an older recipe's image is not
+docker tag "$NODE_IMAGE" "$NODE_RECIPE_IMAGE"
 docker image inspect -f '{{.Id}} {{.Size}}' "$NODE_IMAGE"
