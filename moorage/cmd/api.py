@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
 def serve(settings: uvicorn.Config) -> None:
     """What ``uvicorn.run`` does, with Moorage's supervisor for more than one worker."""
     if settings.workers > 1:
-        workers.Supervisor(settings, sockets=[settings.bind_socket()]).run()
+        workers.Supervisor(settings, workers.worker_sockets(settings)).run()
         return
     server = uvicorn.Server(settings)
     server.run()

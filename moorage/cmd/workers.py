@@ -8,18 +8,30 @@ whose request never ends. So each worker asks the kernel for SIGTERM when its
 parent dies (Linux's ``PR_SET_PDEATHSIG``; elsewhere a thread watches the parent
 id), and the parent kills a worker that has not stopped ``[api] shutdown_timeout``
 seconds (uvicorn's graceful shutdown) plus a margin after being told to.
+
+Each worker also listens on a socket of its own, all bound to the one port with
+``SO_REUSEPORT``, so that the kernel spreads new connections over the workers.
+On one shared socket the worker that woke first accepted every connection of a
+burst: 16 keep-alive clients all on one worker, the other idle, half the
+throughput for as long as they stayed connected (issue 12's "16-client drop").
 """
 
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
 
+from uvicorn.config import STARTUP_FAILURE, Config
 from uvicorn.supervisors import Multiprocess
+from uvicorn.supervisors.multiprocess import Process
+
+LOG = logging.getLogger(__name__)
 
 # The parent's pid, put in the environment the spawned workers inherit.
 PARENT_ENV = "MOORAGE_API_PARENT"
@@ -64,8 +76,79 @@ def _watch(parent: int) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
+def worker_sockets(config: Config) -> list[socket.socket]:
+    """One listening socket per worker, all bound to ``config``'s host and port with
+    ``SO_REUSEPORT`` (which Linux lets only the same user's sockets share)."""
+    family = socket.AF_INET6 if config.host and ":" in config.host else socket.AF_INET
+    sockets: list[socket.socket] = []
+    port = config.port
+    try:
+        for _ in range(config.workers):
+            sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind((config.host, port))
+            port = sock.getsockname()[1]  # port 0: the others join the one it was given
+            sock.set_inheritable(True)
+    except OSError as exc:
+        for sock in sockets:
+            sock.close()
+        LOG.error("Cannot listen on %s port %s: %s", config.host, config.port, exc)
+        raise SystemExit(STARTUP_FAILURE) from exc
+    LOG.info("API listening on %s port %s, %d workers", config.host, port, config.workers)
+    return sockets
+
+
 class Supervisor(Multiprocess):
-    """uvicorn's supervisor, except that stopping ends with every worker gone."""
+    """uvicorn's supervisor, except that each worker serves its own socket of
+    ``worker_sockets`` (a replacement takes over the socket of the worker it replaces)
+    and that stopping ends with every worker gone."""
+
+    def __init__(self, config: Config, sockets: list[socket.socket]) -> None:
+        super().__init__(config, sockets)
+        self._socket_of: dict[int, socket.socket] = {}
+
+    def _start(self, sock: socket.socket) -> Process:
+        process = Process(self.config, [sock])
+        process.start()
+        self._socket_of[id(process)] = sock
+        return process
+
+    def init_processes(self) -> None:
+        self.processes = [self._start(sock) for sock in self.sockets]
+
+    def keep_subprocess_alive(self) -> None:
+        for index, process in enumerate(self.processes):
+            if self.should_exit.is_set():
+                return
+            if process.is_alive(timeout=self.config.timeout_worker_healthcheck):
+                continue
+            process.kill()  # hung, or already gone
+            process.join()
+            if process.exitcode == STARTUP_FAILURE:
+                # It failed before serving: every replacement would fail the same way.
+                LOG.error("API worker %s failed to start; stopping.", process.pid)
+                self.should_exit.set()
+                return
+            LOG.info("API worker %s died; starting another", process.pid)
+            self.processes[index] = self._start(self._socket_of.pop(id(process)))
+
+    def restart_all(self) -> None:
+        """SIGHUP: replace the workers one by one, each new one ready before the old stops."""
+        for index, old in enumerate(self.processes):
+            if self.should_exit.is_set():
+                return
+            new = self._start(self._socket_of[id(old)])
+            if not new.wait_until_ready(self.config.timeout_worker_healthcheck, self.should_exit):
+                new.kill()
+                new.join()
+                LOG.error("API worker %s was not ready in time; keeping %s", new.pid, old.pid)
+                return
+            old.terminate()
+            old.join()
+            self._socket_of.pop(id(old))
+            self.processes[index] = new
 
     def join_all(self) -> None:
         grace = self.config.timeout_graceful_shutdown or 0

@@ -395,3 +395,32 @@ def test_no_worker_outlives_its_parent(tmp_path: Path, database: str, signum: in
             api.wait(timeout=60)
             wait_for(lambda: not any(running(pid) for pid in workers), timeout=60)
     assert not port_open(port)
+
+
+def listening_sockets(port: int) -> int:
+    """Sockets listening on 127.0.0.1:``port``, each counted once however many
+    processes hold it (``/proc/net/tcp``: state 0A is LISTEN)."""
+    local = f"0100007F:{port:04X}"
+    rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    return sum(1 for row in rows if row[1] == local and row[3] == "0A")
+
+
+def test_each_worker_listens_on_a_socket_of_its_own(tmp_path: Path, database: str) -> None:
+    """Two workers listen on two sockets of the one port (SO_REUSEPORT), and clients
+    that connect at the same moment and stay connected are served by both: on one
+    shared socket the worker that woke first took a whole burst of connections."""
+    port = free_port()
+    config = write_config(tmp_path, database, uuid.uuid4().hex[:12], port, workers=2)
+    migrate(config)
+    url, log = f"http://127.0.0.1:{port}", tmp_path / "api.log"
+    with process(
+        [str(BIN / "moorage-api"), "--config-file", str(config)], log, answers(url)
+    ) as api:
+        wait_for(lambda: len(worker_pids(api.pid)) == 2 and listening_sockets(port) == 2)
+        clients = [httpx.Client(base_url=url, timeout=30) for _ in range(16)]
+        with ThreadPoolExecutor(16) as pool:
+            for _ in range(3):  # the same 16 connections, kept alive
+                list(pool.map(lambda client: client.get("/").raise_for_status(), clients))
+        for client in clients:
+            client.close()
+        assert serving_pids(log) == worker_pids(api.pid)
