@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -111,10 +112,16 @@ def paginate_rows(
     return list(session.execute(_page_of(stmt, model, page, marker_row)).all())
 
 
+@functools.cache
 def columns_of(model: type[models.Base]) -> Select[Any]:
-    """``select`` of every mapped column, each labelled with its attribute name."""
-    mapper = sa_inspect(model)
-    return select(*(getattr(model, attr.key) for attr in mapper.column_attrs))
+    """``select`` of every mapped column (each column is named as its attribute).
+
+    The table's own columns, not the ORM attributes, and one statement per model:
+    a result of ORM-annotated columns is matched to the cached compiled statement
+    column by column on every execution, which was half the time of a 20-row page.
+    """
+    table = model.__table__
+    return select(*(table.c[attr.key] for attr in sa_inspect(model).column_attrs))
 
 
 def _page_of(stmt: Select[Any], model: type[M], page: Page, marker_row: M | None) -> Select[Any]:

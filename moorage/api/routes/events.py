@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from moorage import exceptions
 from moorage.api import responses
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, collection, iso, next_link
+from moorage.api.common import Paging, collection, from_query, iso, next_link
 from moorage.api.responses import documented
 from moorage.api.views.clusters import visible
 from moorage.context import RequestContext
@@ -73,7 +73,7 @@ def _marker_row(session: Session, cluster_uuid: str, marker: int) -> models.Clus
 def get_all(
     request: Request,
     cluster_ident: str,
-    paging: EventPaging = Depends(),
+    paging: EventPaging = Depends(from_query(EventPaging)),
     ctx: RequestContext = Depends(context_from),
 ) -> dict[str, Any]:
     """Moorage extension: the recorded steps of the cluster's operations, newest first."""

@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session
 from moorage import exceptions
 from moorage.api import limits, microversion, policy, responses
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, Router, collection, json_body, json_document, next_link
+from moorage.api.common import (
+    Paging,
+    Router,
+    collection,
+    from_query,
+    json_body,
+    json_document,
+    next_link,
+)
 from moorage.api.responses import documented
 from moorage.api.views.nodegroups import (
     PATCH_INTERNAL,
@@ -57,7 +65,7 @@ def get_all(
     request: Request,
     cluster_ident: str,
     role: str | None = None,
-    paging: Paging = Depends(),
+    paging: Paging = Depends(from_query(Paging)),
     ctx: RequestContext = Depends(context_from),
 ) -> dict[str, Any]:
     policy.authorize(ctx, "nodegroup:get_all")

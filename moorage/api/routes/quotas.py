@@ -20,7 +20,15 @@ from fastapi import APIRouter, Depends, Request, Response
 from moorage import exceptions
 from moorage.api import identity, policy, responses
 from moorage.api.auth import context_from
-from moorage.api.common import Paging, collection, iso, json_body, json_document, next_link
+from moorage.api.common import (
+    Paging,
+    collection,
+    from_query,
+    iso,
+    json_body,
+    json_document,
+    next_link,
+)
 from moorage.api.responses import documented
 from moorage.context import RequestContext
 from moorage.objects.fields import (
@@ -99,7 +107,9 @@ class QuotaPaging(Paging):
 
 @router.get("/quotas", summary="List quotas", **documented(responses.Quotas))
 def get_all(
-    request: Request, paging: QuotaPaging = Depends(), ctx: RequestContext = Depends(context_from)
+    request: Request,
+    paging: QuotaPaging = Depends(from_query(QuotaPaging)),
+    ctx: RequestContext = Depends(context_from),
 ) -> dict[str, Any]:
     """Admins only; every project's quotas with ``all_tenants=true``, else their own."""
     policy.authorize(ctx, "quota:get_all")
