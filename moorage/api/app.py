@@ -20,11 +20,10 @@ from moorage.config import CONF
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Size the thread pool the routes (plain ``def``) run in: ``[api] threads``.
 
-    anyio's default is 40, kept as the default. Only one thread holds the GIL at a
-    time and each database or Keystone round trip ends queueing for it behind the
-    others, so fewer threads may answer as many requests with a shorter tail; but a
-    request waiting long (a conductor's answer) holds its thread, so too few stall
-    the process. benchmarks/api.py --table --threads measures it.
+    Only one thread holds the GIL at a time, and each database or Keystone round trip
+    ends queueing for it behind the others: with anyio's default of 40, 64 clients
+    got a third less than 16 did; with 8, as much (benchmarks/api.py --table
+    --threads). A request waiting long (a conductor's answer) holds its thread.
     """
     to_thread.current_default_thread_limiter().total_tokens = CONF.api.threads
     yield
