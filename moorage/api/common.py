@@ -28,7 +28,7 @@ from moorage.config import CONF
 from moorage.context import RequestContext
 from moorage.db import models
 from moorage.db.query import Page, columns_of, find, paginate_rows, scoped, sortable
-from moorage.db.session import transaction
+from moorage.db.session import reading
 from moorage.objects import patch as jsonpatch
 from moorage.objects.fields import is_uuid_like
 
@@ -235,7 +235,7 @@ def listing(
     if all_projects:
         ctx = policy.widen_for_admin(ctx, rule + "_all_projects")
     pg = paging.page(model)
-    with transaction() as session:
+    with reading() as session:
         marker = find(session, model, kind, pg.marker, ctx) if pg.marker else None
         stmt = scoped(columns_of(model), model, ctx)
         rows = paginate_rows(session, stmt, model, pg, marker)

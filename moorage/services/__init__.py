@@ -9,9 +9,10 @@ conductor/.
 
 ``transaction`` is the unit of work a route runs services in: the route opens one,
 calls services (and its policy checks) inside it, and presents the rows they
-return; it does not reach the database itself.
+return; it does not reach the database itself. ``reading`` is its counterpart for
+routes that only read (lists, shows): no transaction around the statements.
 """
 
-from moorage.db.session import transaction
+from moorage.db.session import reading, transaction
 
-__all__ = ["transaction"]
+__all__ = ["reading", "transaction"]

@@ -24,7 +24,7 @@ from moorage.api.views.clusters import (
     visible,
 )
 from moorage.context import RequestContext
-from moorage.db.session import transaction
+from moorage.db.session import reading, transaction
 from moorage.objects import patch as jsonpatch
 from moorage.objects.fields import json_schema, parse_body, with_defaults
 from moorage.services import clusters as services
@@ -58,7 +58,7 @@ router.list_and_detail("/clusters", "clusters", list_clusters, responses.Cluster
 def get_one(
     request: Request, ident: str, ctx: RequestContext = Depends(context_from)
 ) -> dict[str, Any]:
-    with transaction() as session:
+    with reading() as session:
         return show(session, request, visible(session, ctx, ident, "cluster", "get"))
 
 

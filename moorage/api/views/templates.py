@@ -21,7 +21,7 @@ from moorage.context import RequestContext
 from moorage.objects import names, template_rules
 from moorage.objects import patch as jsonpatch
 from moorage.objects.fields import Bool, Enum, Field, Int, Labels, Schema, Str, Uuid, parse_body
-from moorage.services import templates, transaction
+from moorage.services import reading, templates, transaction
 from moorage.services.templates import Template
 
 COLLECTION = "clustertemplates"
@@ -160,7 +160,7 @@ def list_of(
 
 def show(request: Request, ctx: RequestContext, ident: str, flavour: Flavour) -> dict[str, Any]:
     ctx = policy.widen_for_admin(ctx, f"{flavour.policy}:get_one_all_projects")
-    with transaction() as session:
+    with reading() as session:
         row = templates.lookup(session, ctx, ident)
         if not row.public:
             policy.authorize(ctx, f"{flavour.policy}:get", templates.target(row))
