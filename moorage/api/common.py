@@ -35,14 +35,20 @@ from moorage.objects.fields import is_uuid_like
 M = TypeVar("M", bound=models.Base)
 
 
+# Where a request keeps its base URL: every item of a page links to it.
+_BASE_URL = "moorage.base_url"
+
+
 def base_url(request: Request) -> str:
     """Scheme and host the client used, honouring a proxy's X-Forwarded-* headers."""
-    proto = request.headers.get("x-forwarded-proto") or request.url.scheme
-    host = (
-        request.headers.get("x-forwarded-host") or request.headers.get("host") or request.url.netloc
-    )
-    prefix = request.headers.get("x-forwarded-prefix", "").rstrip("/")
-    return f"{proto}://{host}{prefix}"
+    base: str | None = request.scope.get(_BASE_URL)
+    if base is None:
+        headers = request.headers
+        proto = headers.get("x-forwarded-proto") or request.url.scheme
+        host = headers.get("x-forwarded-host") or headers.get("host") or request.url.netloc
+        prefix = headers.get("x-forwarded-prefix", "").rstrip("/")
+        base = request.scope[_BASE_URL] = f"{proto}://{host}{prefix}"
+    return base
 
 
 def links(request: Request, collection: str, uuid: str) -> list[dict[str, str]]:
@@ -353,6 +359,18 @@ def next_link(
         f"{base_url(request)}/v1/{path}?sort_key={pg.sort_key}&sort_dir={pg.sort_dir}"
         f"&limit={pg.limit}&marker={last}"
     )
+
+
+def fields_of(row: Any, keys: Sequence[str]) -> dict[str, Any]:
+    """``keys`` of a plain row or an ORM object, in that order.
+
+    A row is read as a dict first: by name, a row's attribute costs about ten
+    times a dict's key, and a page of 20 templates reads 700 of them.
+    """
+    if isinstance(row, Row):
+        values = row._asdict()
+        return {key: values[key] for key in keys}
+    return {key: getattr(row, key) for key in keys}
 
 
 def collection(key: str, items: list[dict[str, Any]], next_url: str | None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from moorage import exceptions
 from moorage.api import limits, microversion, policy
-from moorage.api.common import Paging, iso, links, listing
+from moorage.api.common import Paging, fields_of, iso, links, listing
 from moorage.api.microversion import Version
 from moorage.context import RequestContext
 from moorage.db import models
@@ -248,7 +248,7 @@ def _full(
 ) -> dict[str, Any]:
     masters = [g for g in groups if g.role == "master"]
     workers = [g for g in groups if g.role != "master"]
-    body = {key: getattr(row, key) for key in COLUMNS}
+    body = fields_of(row, COLUMNS)
     body["labels"] = row.labels or {}
     body["health_status_reason"] = row.health_status_reason or {}
     body.update(labelling.differences(template_labels or {}, body["labels"]))

@@ -16,7 +16,7 @@ from fastapi import Request, Response
 
 from moorage import exceptions
 from moorage.api import policy
-from moorage.api.common import Paging, iso, links, listing
+from moorage.api.common import Paging, fields_of, iso, links, listing
 from moorage.context import RequestContext
 from moorage.objects import names, template_rules
 from moorage.objects import patch as jsonpatch
@@ -106,7 +106,7 @@ TEMPLATE = Flavour()
 
 def view(request: Request, row: templates.Readable, flavour: Flavour = TEMPLATE) -> dict[str, Any]:
     """The 36 keys Magnum renders for a template, in list, show and update alike."""
-    body = {key: getattr(row, key) for key in COLUMNS}
+    body = fields_of(row, COLUMNS)
     body["labels"] = row.labels or {}
     body["links"] = links(request, flavour.collection, row.uuid)
     body["created_at"] = iso(row.created_at)
