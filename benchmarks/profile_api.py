@@ -1,7 +1,9 @@
 """Where a ``moorage-api`` worker spends its time, sampled by py-spy under wrk's load.
 
 Seeds PostgreSQL (20 templates, 10,000 clusters by default), starts ``moorage-api``
-(one worker, so one process holds all the work; noauth), and for each request and
+(one worker, so one process holds all the work; noauth, or with ``--auth keystone``
+a real Keystone and keystonemiddleware's token cache, the database seeded in
+``project-a`` and read with one ``a-member`` token), and for each request and
 each number of clients runs wrk while ``py-spy record --gil`` samples the worker:
 only the thread holding the GIL is sampled, so the profile is where the Python
 time goes. Prints and writes ``benchmarks/results/api-profile.json``: wrk's
@@ -9,6 +11,7 @@ throughput and latency, and per profile the share of samples under each of a few
 frames of interest and the top frames by own time.
 
     .venv/bin/python benchmarks/profile_api.py [--seconds 10] [--clients 16 64]
+                                               [--auth noauth|keystone]
 
 Needs py-spy (PyPI) and wrk (Debian) on PATH or in the venv. Not a test.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import json
 import shutil
 import subprocess
@@ -31,8 +35,19 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.api import HEADERS, RESULTS, seed, start_server, stop_server, wrk  # noqa: E402
+from benchmarks.api import (  # noqa: E402
+    HEADERS,
+    KEYSTONE_PROJECT,
+    KEYSTONE_USER,
+    PROJECT,
+    RESULTS,
+    seed,
+    start_server,
+    stop_server,
+    wrk,
+)
 from tests.support.databases import fresh_database  # noqa: E402
+from tests.support.keystone import keystone  # noqa: E402
 
 # Frames whose inclusive share tells the layers apart (substring of "function (file)").
 LAYERS = {
@@ -50,12 +65,15 @@ LAYERS = {
     "uvicorn HTTP (h11/httptools)": "uvicorn/protocols/http",
     "middleware (moorage)": "moorage/api/middleware.py",
     "access log": "moorage/api/observe.py",
+    "keystonemiddleware": "keystonemiddleware/",
 }
 
 
-def profile(pid: int, url: str, clients: int, seconds: float, out: Path) -> dict[str, Any]:
+def profile(
+    pid: int, url: str, clients: int, seconds: float, out: Path, headers: dict[str, str]
+) -> dict[str, Any]:
     """wrk ``clients`` connections on ``url`` for ``seconds`` while py-spy samples ``pid``."""
-    drain(url)
+    drain(url, headers)
     spy = subprocess.Popen(
         [
             _tool("py-spy"),
@@ -75,18 +93,18 @@ def profile(pid: int, url: str, clients: int, seconds: float, out: Path) -> dict
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    figures = wrk(url, clients, seconds, HEADERS)
+    figures = wrk(url, clients, seconds, headers)
     spy.wait(timeout=60)
     return {"wrk": figures, **summarise(out)}
 
 
-def drain(url: str, timeout: float = 120) -> None:
+def drain(url: str, headers: dict[str, str], timeout: float = 120) -> None:
     """Wait until the requests a previous run left queued are answered: one request alone
     is quick again."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         started = time.monotonic()
-        httpx.get(url, headers=HEADERS, timeout=timeout)
+        httpx.get(url, headers=headers, timeout=timeout)
         if time.monotonic() - started < 0.5:
             return
         time.sleep(1)
@@ -131,13 +149,23 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--templates", type=int, default=20)
     parser.add_argument("--clusters", type=int, default=10000)
+    parser.add_argument("--auth", choices=["noauth", "keystone"], default="noauth")
     parser.add_argument("--label", default="", help="a name for this run in the results")
+    parser.add_argument("--raw", type=Path, help="keep py-spy's raw profiles in this folder")
     args = parser.parse_args()
-    results: dict[str, Any] = {"label": args.label, "runs": []}
-    with tempfile.TemporaryDirectory() as name, fresh_database("postgresql", Path(name)) as url:
+    results: dict[str, Any] = {"label": args.label, "auth": args.auth, "runs": []}
+    with tempfile.TemporaryDirectory() as name, contextlib.ExitStack() as stack:
         tmp = Path(name)
-        clusters = seed(url, args.templates, args.clusters)
-        base, procs = start_server("distributed", url, tmp)
+        if args.raw:
+            args.raw.mkdir(parents=True, exist_ok=True)
+        config, project, headers = "", PROJECT, dict(HEADERS)
+        if args.auth == "keystone":
+            ks = stack.enter_context(keystone(tmp))
+            config, project = ks.authtoken_config(), ks.find("projects", KEYSTONE_PROJECT)
+            headers["X-Auth-Token"] = ks.token(KEYSTONE_USER)
+        url = stack.enter_context(fresh_database("postgresql", tmp))
+        clusters = seed(url, args.templates, args.clusters, project)
+        base, procs = start_server("distributed", url, tmp, config)
         try:
             requests = {
                 "template list (20)": "/v1/clustertemplates",
@@ -145,11 +173,11 @@ def main() -> None:
                 "cluster list (limit=100)": "/v1/clusters?limit=100",
                 "version document /": "/",
             }
-            httpx.get(base + "/v1/clusters?limit=1", headers=HEADERS).raise_for_status()
+            httpx.get(base + "/v1/clusters?limit=1", headers=headers).raise_for_status()
             for label, path in requests.items():
                 for clients in args.clients:
-                    out = tmp / f"profile-{len(results['runs'])}.txt"
-                    run = profile(procs[1].pid, base + path, clients, args.seconds, out)
+                    out = (args.raw or tmp) / f"profile-{len(results['runs'])}.txt"
+                    run = profile(procs[1].pid, base + path, clients, args.seconds, out, headers)
                     results["runs"].append({"request": label, "clients": clients, **run})
                     print(json.dumps(results["runs"][-1]), flush=True)
         finally:
