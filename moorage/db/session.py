@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import threading
 import time
@@ -41,6 +42,7 @@ def make_engine(url: str) -> Engine:
         return engine
     engine = create_engine(
         url,
+        json_deserializer=_json_loads,
         pool_size=CONF.database.max_pool_size,
         pool_timeout=CONF.database.pool_timeout,
         pool_recycle=3600,
@@ -48,6 +50,13 @@ def make_engine(url: str) -> Engine:
     event.listen(engine, "checkin", _note_checkin)
     event.listen(engine, "checkout", functools.partial(_ping_if_idle, engine.dialect))
     return engine
+
+
+def _json_loads(data: str | bytes) -> Any:
+    """A JSON column's value: psycopg hands ``bytes``, whose encoding ``json.loads``
+    would work out first, in Python, for every value (a page of 100 clusters has
+    hundreds); they are UTF-8, as PostgreSQL sends them."""
+    return json.loads(data if isinstance(data, str) else str(data, "utf-8"))
 
 
 def _note_checkin(_dbapi_conn: Any, record: Any) -> None:
