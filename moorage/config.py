@@ -119,6 +119,15 @@ api_opts = [
         "[database] max_pool_size at or above it.",
     ),
     cfg.IntOpt(
+        "policy_decisions",
+        default=4096,
+        min=0,
+        help="Policy decisions an API process remembers (least recently used out first). "
+        "Each is keyed by the rule, the target and every credential of the caller, and "
+        "all are forgotten when oslo.policy reloads its rules; none are kept while a "
+        "rule has an http: or https: check. 0 works every decision out again.",
+    ),
+    cfg.IntOpt(
         "shutdown_timeout",
         default=30,
         min=1,

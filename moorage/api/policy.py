@@ -40,6 +40,7 @@ from typing import Any
 from oslo_policy import policy
 
 from moorage import exceptions
+from moorage.api.policy_decisions import RememberingEnforcer
 from moorage.config import CONF
 from moorage.context import RequestContext
 
@@ -282,14 +283,14 @@ def defaults() -> list[policy.RuleDefault]:
 
 
 _lock = threading.Lock()
-_enforcer: policy.Enforcer | None = None
+_enforcer: RememberingEnforcer | None = None
 
 
-def enforcer() -> policy.Enforcer:
+def enforcer() -> RememberingEnforcer:
     global _enforcer
     with _lock:
         if _enforcer is None:
-            _enforcer = policy.Enforcer(CONF)
+            _enforcer = RememberingEnforcer(CONF, CONF.api.policy_decisions)
             _enforcer.register_defaults(defaults())
             # oslo.policy would warn once per rule; one line says the same.
             _enforcer.suppress_default_change_warnings = True
@@ -331,7 +332,7 @@ def check(ctx: RequestContext, rule: str, target: dict[str, Any] | None = None) 
     """Whether ``rule`` allows the caller; a token of the wrong scope is just denied."""
     target = target or {"project_id": ctx.project_id, "user_id": ctx.user_id}
     try:
-        return bool(enforcer().enforce(rule, target, _credentials(ctx)))
+        return enforcer().decide(rule, target, _credentials(ctx))
     except policy.InvalidScope:
         # Not raised without do_raise in oslo.policy 6, but a denial whatever the version.
         return False
