@@ -27,7 +27,7 @@ from moorage.api.responses import documented
 from moorage.config import CONF
 from moorage.context import RequestContext
 from moorage.db import models
-from moorage.db.query import Page, columns_of, find, paginate_rows, scoped, sortable
+from moorage.db.query import Page, find, page_rows, sortable
 from moorage.db.session import reading
 from moorage.objects import patch as jsonpatch
 from moorage.objects.fields import is_uuid_like
@@ -243,8 +243,7 @@ def listing(
     pg = paging.page(model)
     with reading() as session:
         marker = find(session, model, kind, pg.marker, ctx) if pg.marker else None
-        stmt = scoped(columns_of(model), model, ctx)
-        rows = paginate_rows(session, stmt, model, pg, marker)
+        rows = page_rows(session, model, ctx, pg, marker)
         items = present(session, rows)
     path = name + ("/detail" if detail else "")
     return collection(name, items, next_link(request, path, rows, pg))

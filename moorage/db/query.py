@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Row, Select, and_, case, func, or_, select
+from sqlalchemy import JSON, Row, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
@@ -24,23 +24,43 @@ def scoped(stmt: Select[Any], model: type[models.Base], ctx: RequestContext) -> 
     Only an admin context widened by an ``*_all_projects`` policy sees every
     project; templates add the public ones (hidden ones for admins only).
     """
-    if ctx.all_projects:
-        return stmt
-    owner = _owner_clause(model, ctx)
+    scope = _scope_of(model, ctx)
+    owner = getattr(ctx, scope.owner) if scope.owner else None
+    clause = _visible(model, scope, owner)
+    return stmt if clause is None else stmt.where(clause)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Which rows of a model a caller sees: those whose ``owner`` column (``project_id``
+    or ``user_id``) is the caller's, or all when None; templates add the public ones,
+    the hidden among them with ``hidden``."""
+
+    owner: str | None
+    public: bool = False
+    hidden: bool = False
+
+
+def _scope_of(model: type[models.Base], ctx: RequestContext) -> _Scope:
+    if ctx.all_projects or (model is models.NodeGroup and ctx.is_admin):
+        return _Scope(None)
+    owner = "user_id" if ctx.project_id is None and hasattr(model, "user_id") else "project_id"
     if model is models.ClusterTemplate:
-        public: Any = models.ClusterTemplate.public.is_(True)
-        if not ctx.is_admin:
-            public = and_(public, models.ClusterTemplate.hidden.is_(False))
-        return stmt.where(or_(owner, public))
-    if model is models.NodeGroup and ctx.is_admin:
-        return stmt
-    return stmt.where(owner)
+        return _Scope(owner, public=True, hidden=ctx.is_admin)
+    return _Scope(owner)
 
 
-def _owner_clause(model: type[models.Base], ctx: RequestContext) -> Any:
-    if ctx.project_id is None and hasattr(model, "user_id"):
-        return model.user_id == ctx.user_id
-    return model.project_id == ctx.project_id  # type: ignore[attr-defined]
+def _visible(model: type[models.Base], scope: _Scope, owner: Any) -> Any:
+    """The scope's condition, the owner a value or a bound parameter; None for all rows."""
+    if scope.owner is None:
+        return None
+    clause = getattr(model, scope.owner) == owner
+    if not scope.public:
+        return clause
+    public: Any = models.ClusterTemplate.public.is_(True)
+    if not scope.hidden:
+        public = and_(public, models.ClusterTemplate.hidden.is_(False))
+    return or_(clause, public)
 
 
 def find(
@@ -93,23 +113,56 @@ def paginate(
     marker_row: M | None,
 ) -> list[M]:
     """Keyset page of ``model`` objects after ``marker_row``, ordered by (sort_key, id)."""
-    return list(session.scalars(_page_of(stmt, model, page, marker_row)).all())
+    marker = None
+    if marker_row is not None:
+        marker = (getattr(marker_row, page.sort_key), marker_row.id)  # type: ignore[attr-defined]
+    stmt = _page_of(stmt, model, page.sort_key, page.sort_dir, marker, page.limit)
+    return list(session.scalars(stmt).all())
 
 
-def paginate_rows(
-    session: Session,
-    stmt: Select[Any],
-    model: type[M],
-    page: Page,
-    marker_row: M | None,
+def page_rows(
+    session: Session, model: type[M], ctx: RequestContext, page: Page, marker_row: M | None
 ) -> list[Row[Any]]:
-    """The same page as plain rows, for pages that are only read and presented.
+    """The page of ``columns_of(model)`` that ``ctx`` sees, as plain rows, for pages that
+    are only read and presented.
 
-    Building ORM objects (identity map, instance state) was a fifth of the time of a
-    100-cluster page; a row has the same attributes when ``stmt`` selects
-    ``columns_of(model)``.
+    Plain rows: building ORM objects (identity map, instance state) was a fifth of the
+    time of a 100-cluster page. One statement per shape of page (model, scope, order,
+    kind of marker), its values bound as parameters: building a statement and working
+    out its cache key on every request cost as much as running it (235 us of a
+    20-template page).
     """
-    return list(session.execute(_page_of(stmt, model, page, marker_row)).all())
+    scope = _scope_of(model, ctx)
+    owner = getattr(ctx, scope.owner) if scope.owner else None
+    params: dict[str, Any] = {"page_limit": page.limit, "owner": owner}
+    null_marker = None
+    if marker_row is not None:
+        value = getattr(marker_row, page.sort_key)
+        null_marker = value is None
+        params.update(marker_value=value, marker_id=marker_row.id)  # type: ignore[attr-defined]
+    stmt = _page_statement(model, scope, owner is None, page.sort_key, page.sort_dir, null_marker)
+    return list(session.execute(stmt, params).all())
+
+
+@functools.lru_cache(maxsize=512)
+def _page_statement(
+    model: type[M],
+    scope: _Scope,
+    null_owner: bool,
+    sort_key: str,
+    sort_dir: str,
+    null_marker: bool | None,
+) -> Select[Any]:
+    """``null_marker``: None without a marker, else whether the marker's sort value is
+    NULL; a NULL owner is ``IS NULL`` as in ``scoped``, not ``= NULL``."""
+    stmt = columns_of(model)
+    clause = _visible(model, scope, None if null_owner else bindparam("owner"))
+    if clause is not None:
+        stmt = stmt.where(clause)
+    marker: tuple[Any, Any] | None = None
+    if null_marker is not None:
+        marker = (None if null_marker else bindparam("marker_value"), bindparam("marker_id"))
+    return _page_of(stmt, model, sort_key, sort_dir, marker, bindparam("page_limit"))
 
 
 @functools.cache
@@ -124,24 +177,31 @@ def columns_of(model: type[models.Base]) -> Select[Any]:
     return select(*(table.c[attr.key] for attr in sa_inspect(model).column_attrs))
 
 
-def _page_of(stmt: Select[Any], model: type[M], page: Page, marker_row: M | None) -> Select[Any]:
-    """NULLs sort first ascending and last descending on every backend (the
-    ordering is spelled out because PostgreSQL and MariaDB disagree by default)."""
-    column = getattr(model, page.sort_key)
+def _page_of(
+    stmt: Select[Any],
+    model: type[M],
+    sort_key: str,
+    sort_dir: str,
+    marker: tuple[Any, Any] | None,
+    limit: Any,
+) -> Select[Any]:
+    """Ordered by (sort_key, id), after ``marker`` (its sort value and id, values or
+    bound parameters). NULLs sort first ascending and last descending on every backend
+    (the ordering is spelled out because PostgreSQL and MariaDB disagree by default)."""
+    column = getattr(model, sort_key)
     ident = model.id  # type: ignore[attr-defined]
-    desc = page.sort_dir == "desc"
+    desc = sort_dir == "desc"
     is_set = case((column.is_(None), 0), else_=1)
-    if marker_row is not None:
-        stmt = stmt.where(_after(column, ident, marker_row, page.sort_key, desc))
+    if marker is not None:
+        stmt = stmt.where(_after(column, ident, *marker, desc))
     if desc:
         order = (is_set.desc(), column.desc(), ident.desc())
     else:
         order = (is_set.asc(), column.asc(), ident.asc())
-    return stmt.order_by(*order).limit(page.limit)
+    return stmt.order_by(*order).limit(limit)
 
 
-def _after(column: Any, ident: Any, row: Any, key: str, desc: bool) -> Any:
-    value, row_id = getattr(row, key), row.id
+def _after(column: Any, ident: Any, value: Any, row_id: Any, desc: bool) -> Any:
     if value is None:
         same = and_(column.is_(None), ident < row_id if desc else ident > row_id)
         return same if desc else or_(same, column.is_not(None))

@@ -7,7 +7,7 @@ import uuid as uuidlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
@@ -71,14 +71,19 @@ SUMMARY_COLUMNS = (
 )
 
 
+# Built once: a statement built per page, and its cache key, cost as much as running it.
+_SUMMARIES = (
+    select(*(models.NodeGroup.__table__.c[name] for name in SUMMARY_COLUMNS))
+    .where(models.NodeGroup.__table__.c.cluster_id.in_(bindparam("clusters", expanding=True)))
+    .order_by(models.NodeGroup.__table__.c.id)
+)
+
+
 def summaries_of(session: Session, cluster_uuids: Sequence[str]) -> dict[str, list[Row[Any]]]:
-    """``of_clusters`` for reading only: plain rows of ``SUMMARY_COLUMNS``, not ORM objects, whose construction was a third of the time of
-    a page of 100 clusters."""
+    """``of_clusters`` for reading only: plain rows of ``SUMMARY_COLUMNS``, not ORM
+    objects, whose construction was a third of the time of a page of 100 clusters."""
     groups: dict[str, list[Row[Any]]] = {uuid: [] for uuid in cluster_uuids}
-    table = models.NodeGroup.__table__
-    columns = [table.c[name] for name in SUMMARY_COLUMNS]
-    stmt = select(*columns).where(table.c.cluster_id.in_(list(cluster_uuids))).order_by(table.c.id)
-    for group in session.execute(stmt):
+    for group in session.execute(_SUMMARIES, {"clusters": list(cluster_uuids)}):
         groups[group.cluster_id].append(group)
     return groups
 

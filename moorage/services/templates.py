@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
@@ -63,6 +63,19 @@ def driver_of(session: Session, cluster: models.Cluster) -> Driver:
         return registry.get_by_name(template.driver, provider)
     coe = template.coe or ""
     return registry.get(template.server_type or "vm", template.cluster_distro, coe, provider)
+
+
+# Built once (see nodegroups._SUMMARIES).
+_LABELS = select(Template.uuid, Template.labels).where(
+    Template.uuid.in_(bindparam("templates", expanding=True))
+)
+
+
+def labels_of(session: Session, uuids: set[str | None]) -> dict[str, dict[str, str]]:
+    """The labels of the templates ``uuids``, for presenting their clusters."""
+    return {
+        uuid: labels or {} for uuid, labels in session.execute(_LABELS, {"templates": list(uuids)})
+    }
 
 
 def target(row: Template) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -16,7 +18,7 @@ from moorage.conductor import lease
 from moorage.context import RequestContext
 from moorage.db import migrate, models
 from moorage.db.models import utcnow
-from moorage.db.query import Page, find, paginate, scoped, sortable
+from moorage.db.query import Page, find, page_rows, paginate, scoped, sortable
 from moorage.db.session import transaction
 
 ALICE = RequestContext(user_id="alice", project_id="a", roles=("member",))
@@ -88,30 +90,59 @@ def test_scope_and_ambiguous_names(db: Engine) -> None:
         assert sorted(r.name or "" for r in visible) == ["dup", "dup", "shared"]
 
 
+def _walk(page_of: Callable[[Page, Any], list[Any]], direction: str) -> list[Any]:
+    """Every row, two a page, each page after the last row of the one before."""
+    rows: list[Any] = []
+    marker = None
+    while True:
+        chunk = page_of(Page(2, None, "name", direction), marker)
+        rows += chunk
+        if len(chunk) < 2:
+            return rows
+        marker = chunk[-1]
+
+
 @pytest.mark.parametrize("direction", ["asc", "desc"])
 def test_keyset_paging_with_nulls_is_the_same_everywhere(db: Engine, direction: str) -> None:
     names = ["b", None, "a", "c", None, "a", "b"]
     with transaction() as s:
         s.add_all([_template(name=n) for n in names])
+        s.add_all([_template(project="b", name=n) for n in ("a", None)])  # not alice's
+    model = models.ClusterTemplate
     with transaction() as s:
-        stmt = select(models.ClusterTemplate)
-        everything = paginate(
-            s, stmt, models.ClusterTemplate, Page(100, None, "name", direction), None
-        )
-        pages: list[models.ClusterTemplate] = []
-        marker = None
-        while True:
-            chunk = paginate(
-                s, stmt, models.ClusterTemplate, Page(2, None, "name", direction), marker
-            )
-            pages += chunk
-            if len(chunk) < 2:
-                break
-            marker = chunk[-1]
+        stmt = scoped(select(model), model, ALICE)
+        everything = paginate(s, stmt, model, Page(100, None, "name", direction), None)
+        pages = _walk(lambda page, marker: paginate(s, stmt, model, page, marker), direction)
+        # The page statements built once per shape, with bound values, give the same.
+        rows = _walk(lambda page, marker: page_rows(s, model, ALICE, page, marker), direction)
+        again = _walk(lambda page, marker: page_rows(s, model, ALICE, page, marker), direction)
     ordered = [r.name for r in everything]
     nulls_first = [None, None, "a", "a", "b", "b", "c"]
     assert ordered == (nulls_first if direction == "asc" else list(reversed(nulls_first)))
-    assert [r.id for r in pages] == [r.id for r in everything]
+    ids = [r.id for r in everything]
+    assert [r.id for r in pages] == [r.id for r in rows] == [r.id for r in again] == ids
+
+
+def test_a_page_of_plain_rows_sees_what_scoped_sees(db: Engine) -> None:
+    with transaction() as s:
+        s.add_all([_template(name="mine"), _template(project="b", name="theirs")])
+        s.add(_template(project="b", name="shared", public=True))
+        s.add(_template(project="d", name="hidden", public=True, hidden=True))
+    admin = RequestContext(user_id="root", project_id="c", roles=("admin",), is_admin=True)
+    no_project = RequestContext(user_id="alice", roles=("member",))
+    page = Page(100, None, "id", "asc")
+    model = models.ClusterTemplate
+    seen = {
+        ALICE: ["mine", "shared"],
+        BOB: ["theirs", "shared"],
+        admin: ["shared", "hidden"],
+        admin.scoped_to_all_projects(): ["mine", "theirs", "shared", "hidden"],
+        no_project: ["shared"],  # by user_id, and no template is alice's own
+    }
+    with transaction() as s:
+        for ctx, names in seen.items():
+            expected = s.scalars(scoped(select(model.name), model, ctx).order_by(model.id)).all()
+            assert [r.name for r in page_rows(s, model, ctx, page, None)] == expected == names
 
 
 def test_lease_is_exclusive_and_expires(db: Engine) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
@@ -33,7 +33,7 @@ from moorage.objects.fields import (
 )
 from moorage.objects.status import FAILED, Health
 from moorage.services import clusters as services
-from moorage.services import nodegroups
+from moorage.services import nodegroups, templates
 
 KIND = services.KIND
 
@@ -217,11 +217,7 @@ def render(
     Keys are Magnum's cluster names (``stack_id`` becomes ``cluster_id`` from 1.13).
     """
     groups = nodegroups.summaries_of(session, [row.uuid for row in rows])
-    template_uuids = {row.cluster_template_id for row in rows}
-    stmt = select(models.ClusterTemplate.uuid, models.ClusterTemplate.labels).where(
-        models.ClusterTemplate.uuid.in_(template_uuids)
-    )
-    template_labels = {uuid: labels or {} for uuid, labels in session.execute(stmt)}
+    template_labels = templates.labels_of(session, {row.cluster_template_id for row in rows})
     renamed = microversion.of(request).at_least(13)
     out = []
     for row in rows:
