@@ -7,7 +7,8 @@ import uuid as uuidlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, Select, String, any_, bindparam, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from moorage import exceptions
@@ -71,11 +72,18 @@ SUMMARY_COLUMNS = (
 )
 
 
+def _summaries(one_of: Any) -> Select[Any]:
+    table = models.NodeGroup.__table__
+    columns = (table.c[name] for name in SUMMARY_COLUMNS)
+    return select(*columns).where(one_of(table.c.cluster_id)).order_by(table.c.id)
+
+
 # Built once: a statement built per page, and its cache key, cost as much as running it.
-_SUMMARIES = (
-    select(*(models.NodeGroup.__table__.c[name] for name in SUMMARY_COLUMNS))
-    .where(models.NodeGroup.__table__.c.cluster_id.in_(bindparam("clusters", expanding=True)))
-    .order_by(models.NodeGroup.__table__.c.id)
+# PostgreSQL takes the page's clusters as one array (= ANY), half the time of 100 values
+# expanded into IN (...) on every execution.
+_SUMMARIES = _summaries(lambda column: column.in_(bindparam("clusters", expanding=True)))
+_SUMMARIES_PG = _summaries(
+    lambda column: column == any_(bindparam("clusters", type_=postgresql.ARRAY(String)))
 )
 
 
@@ -83,7 +91,10 @@ def summaries_of(session: Session, cluster_uuids: Sequence[str]) -> dict[str, li
     """``of_clusters`` for reading only: plain rows of ``SUMMARY_COLUMNS``, not ORM
     objects, whose construction was a third of the time of a page of 100 clusters."""
     groups: dict[str, list[Row[Any]]] = {uuid: [] for uuid in cluster_uuids}
-    for group in session.execute(_SUMMARIES, {"clusters": list(cluster_uuids)}):
+    pg = session.get_bind().dialect.name == "postgresql"
+    for group in session.execute(
+        _SUMMARIES_PG if pg else _SUMMARIES, {"clusters": list(cluster_uuids)}
+    ):
         groups[group.cluster_id].append(group)
     return groups
 

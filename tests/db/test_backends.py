@@ -20,6 +20,7 @@ from moorage.db import migrate, models
 from moorage.db.models import utcnow
 from moorage.db.query import Page, find, page_rows, paginate, scoped, sortable
 from moorage.db.session import transaction
+from moorage.services import nodegroups
 
 ALICE = RequestContext(user_id="alice", project_id="a", roles=("member",))
 BOB = RequestContext(user_id="bob", project_id="b", roles=("member",))
@@ -208,3 +209,22 @@ def test_every_sortable_column_sorts_on_every_backend(db: Engine, model: type) -
         for key in sorted(sortable(model)):
             paginate(s, select(model), model, Page(2, None, key, "asc"), None)
     assert "labels" not in sortable(models.ClusterTemplate)
+
+
+def test_a_pages_node_groups_come_by_cluster_in_creation_order(db: Engine) -> None:
+    clusters = [str(uuid.uuid4()) for _ in range(3)]
+    with transaction() as s:
+        s.add_all(
+            models.Cluster(uuid=c, project_id="a", status="CREATE_COMPLETE") for c in clusters
+        )
+        for name, cluster in [("m", 0), ("w", 0), ("m", 1), ("extra", 0), ("other", 2)]:
+            s.add(models.NodeGroup(uuid=str(uuid.uuid4()), name=name, cluster_id=clusters[cluster]))
+            s.flush()  # ids in this order
+    with transaction() as s:
+        groups = nodegroups.summaries_of(s, clusters[:2])
+        assert {c: [g.name for g in rows] for c, rows in groups.items()} == {
+            clusters[0]: ["m", "w", "extra"],
+            clusters[1]: ["m"],
+        }
+        unknown = str(uuid.uuid4())
+        assert nodegroups.summaries_of(s, [unknown]) == {unknown: []}
