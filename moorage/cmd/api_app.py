@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from moorage import config
 from moorage.api.app import create_app
-from moorage.cmd import workers
+from moorage.cmd import startup, workers
 from moorage.cmd.serve import setup_logging
 from moorage.config import CONF
 from moorage.dashboard.mount import mount as mount_dashboard
@@ -51,4 +51,5 @@ def create() -> FastAPI:
             transport.cleanup()
 
     app.router.lifespan_context = lifespan
+    startup.freeze_heap()
     return app

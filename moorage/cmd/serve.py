@@ -10,6 +10,7 @@ import uvicorn
 
 from moorage import config
 from moorage.api.app import create_app
+from moorage.cmd import startup
 from moorage.conductor.service import Conductor
 from moorage.config import CONF
 from moorage.dashboard.mount import mount as mount_dashboard
@@ -74,6 +75,7 @@ def run(argv: list[str] | None = None) -> None:
             CONF.auth_strategy,
             CONF.state_path,
         )
+        startup.freeze_heap()
         server.run(sockets=[sock])
     finally:
         conductor.stop()
