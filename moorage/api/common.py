@@ -363,11 +363,12 @@ def next_link(
 def fields_of(row: Any, keys: Sequence[str]) -> dict[str, Any]:
     """``keys`` of a plain row or an ORM object, in that order.
 
-    A row is read as a dict first: by name, a row's attribute costs about ten
-    times a dict's key, and a page of 20 templates reads 700 of them.
+    A row is read through its mapping: by name, a row's attribute costs about ten
+    times a mapping's key, and a page of 20 templates reads 700 of them; the mapping
+    also costs a third of ``_asdict()``, which builds a dict of every column first.
     """
     if isinstance(row, Row):
-        values = row._asdict()
+        values = row._mapping
         return {key: values[key] for key in keys}
     return {key: getattr(row, key) for key in keys}
 

@@ -74,7 +74,8 @@ _LABELS = select(Template.uuid, Template.labels).where(
 def labels_of(session: Session, uuids: set[str | None]) -> dict[str, dict[str, str]]:
     """The labels of the templates ``uuids``, for presenting their clusters."""
     return {
-        uuid: labels or {} for uuid, labels in session.execute(_LABELS, {"templates": list(uuids)})
+        uuid: labels or {}
+        for uuid, labels in session.execute(_LABELS, {"templates": list(uuids)}).all()
     }
 
 
