@@ -269,6 +269,21 @@ def test_json_response_falls_back_to_the_encoder() -> None:
     when = datetime(2026, 1, 2, 3, 4, 5)
     assert json_response({"at": when}).body == b'{"at":"2026-01-02T03:04:05"}'
     assert json_response({"n": [1, "é"]}).body == '{"n":[1,"é"]}'.encode()
+    # What orjson refuses is written as FastAPI writes it.
+    assert json_response({"big": 2**70}).body == b'{"big":1180591620717411303424}'
+    assert json_response({1: "one"}).body == b'{"1":"one"}'
+
+
+def test_json_response_writes_what_fastapi_writes() -> None:
+    body = {
+        "clusters": [{"uuid": "u", "labels": {"k": 'vé\u2028"<>&'}, "n": 3, "ok": True}],
+        "next": None,
+        "nested": [[], {}, [1.5, -0.0, 10**18]],
+    }
+    answer = json_response(body)
+    assert answer.body == JSONResponse(jsonable_encoder(body)).body
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["content-length"] == str(len(answer.body))
 
 
 def test_only_plain_get_routes_skip_the_encoder() -> None:
