@@ -498,6 +498,8 @@ def wrk(url: str, clients: int, seconds: float, headers: dict[str, str]) -> dict
             figures[f"p{words[0][:-1]}_ms"] = _milliseconds(words[1])
         elif "Non-2xx" in line or line.strip().startswith("Socket errors"):
             figures["errors"] += sum(int(w.strip(",")) for w in words if w.strip(",").isdigit())
+            # Which kind: answers that were not 2xx, or connect/read/write/timeout.
+            figures.setdefault("error_lines", []).append(line.strip())
     return figures
 
 
